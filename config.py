@@ -1,0 +1,120 @@
+"""Settings from environment variables, one class per mode.
+
+Every value has a development default so `make run` needs nothing; production refuses
+to start without a real SECRET_KEY.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEV_SECRET = "dev-only-not-secret"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _env_float(name: str, default: float | None) -> float | None:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_dir() -> Path:
+    return Path(os.environ.get("FORUM_INSTANCE_DIR") or BASE_DIR / "instance").resolve()
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
+    FORUM_INSTANCE_DIR = str(instance_dir())
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'forum.sqlite3'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    RATE_LOGIN = os.environ.get("RATE_LOGIN", "10 per minute;50 per hour")
+    RATE_REGISTER = os.environ.get("RATE_REGISTER", "5 per hour")
+    RATE_RESET = os.environ.get("RATE_RESET", "5 per hour")
+    RATE_POST = os.environ.get("RATE_POST", "10 per minute;200 per day")
+    RATE_REPORT = os.environ.get("RATE_REPORT", "10 per hour")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    WTF_CSRF_TIME_LIMIT = None
+
+    MAX_TITLE_LENGTH = _env_int("MAX_TITLE_LENGTH", 200)
+    MAX_BODY_BYTES = _env_int("MAX_BODY_BYTES", 200_000)
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1_000_000)
+    MAX_PAGE = _env_int("MAX_PAGE", 100_000)
+    THREADS_PER_PAGE = _env_int("THREADS_PER_PAGE", 25)
+    POSTS_PER_PAGE = _env_int("POSTS_PER_PAGE", 20)
+    RESET_TOKEN_MAX_AGE = _env_int("RESET_TOKEN_MAX_AGE", 3600)
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "forum@localhost")
+    SITE_NAME = os.environ.get("SITE_NAME", "MS Community Forum")
+
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "")
+    CLASSIFIER_THRESHOLDS: dict[str, float] | None = None
+    CLASSIFIER_HOLD_THRESHOLD = _env_float("CLASSIFIER_HOLD_THRESHOLD", None)
+    WORKER_BATCH_SIZE = _env_int("WORKER_BATCH_SIZE", 64)
+    WORKER_POLL_SECONDS = _env_float("WORKER_POLL_SECONDS", 2.0)
+
+    def __init__(self) -> None:
+        thresholds = {}
+        for label in ("clinic_promotion", "misinformation"):
+            value = _env_float(f"CLASSIFIER_THRESHOLD_{label.upper()}", None)
+            if value is not None:
+                thresholds[label] = value
+        self.CLASSIFIER_THRESHOLDS = thresholds or None
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    RATELIMIT_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}
+
+
+def load_config(name: str | None = None) -> Config:
+    """Pick the config class from FORUM_ENV (development, testing, production)."""
+    name = name or os.environ.get("FORUM_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"FORUM_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    config = CONFIGS[name]()
+    if name == "production" and config.SECRET_KEY in ("", DEV_SECRET):
+        raise RuntimeError("Refusing to start in production without a real SECRET_KEY environment variable.")
+    return config

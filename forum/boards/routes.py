@@ -1,0 +1,212 @@
+"""Board pages: categories, thread lists, threads, and posting."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from forum.boards import queries, service
+from forum.boards.forms import ConfirmForm, EditForm, ReplyForm, ThreadForm
+from forum.extensions import db, limiter
+from forum.models import Category, Post, Thread
+from forum.pagination import make_page
+from forum.visibility import can_edit_post, can_reply, can_see_post, shows_in_thread
+
+bp = Blueprint("boards", __name__)
+
+
+def _post_rate() -> str:
+    return current_app.config["RATE_POST"]
+
+
+def _category_or_404(slug: str) -> Category:
+    category = db.session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        abort(404, description=f"There is no category called {slug!r}.")
+    return category
+
+
+def _thread_or_404(thread_id: int) -> Thread:
+    thread = db.session.get(Thread, thread_id)
+    first = queries.first_post(thread) if thread else None
+    if thread is None or first is None or not can_see_post(first, current_user):
+        abort(404, description="That thread does not exist or is not visible to you.")
+    return thread
+
+
+def _post_or_404(post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None or not shows_in_thread(post, current_user):
+        abort(404, description="That post does not exist or is not visible to you.")
+    _thread_or_404(post.thread_id)
+    return post
+
+
+def _field_error(form, exc: service.BoardError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(exc)]
+    else:
+        flash(str(exc), "error")
+
+
+@bp.route("/")
+def index():
+    return render_template("boards/index.html", rows=queries.category_overview(current_user))
+
+
+@bp.route("/latest")
+def latest():
+    per_page = current_app.config["THREADS_PER_PAGE"]
+    page = make_page(request.args.get("page"), per_page, queries.count_threads(current_user))
+    rows = queries.list_threads(current_user, None, page.offset, per_page)
+    return render_template("boards/thread_list.html", rows=rows, page=page, category=None)
+
+
+@bp.route("/c/<slug>")
+def category(slug: str):
+    category = _category_or_404(slug)
+    per_page = current_app.config["THREADS_PER_PAGE"]
+    page = make_page(request.args.get("page"), per_page, queries.count_threads(current_user, category))
+    rows = queries.list_threads(current_user, category, page.offset, per_page)
+    return render_template("boards/thread_list.html", rows=rows, page=page, category=category)
+
+
+@bp.route("/c/<slug>/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_post_rate, methods=["POST"])
+def new_thread(slug: str):
+    category = _category_or_404(slug)
+    form = ThreadForm()
+    if form.validate_on_submit():
+        try:
+            thread = service.create_thread(current_user, category, form.title.data, form.body.data)
+        except service.BoardError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            return redirect(url_for("boards.thread", thread_id=thread.id, slug=thread.slug))
+    return render_template("boards/new_thread.html", form=form, category=category), 400 if form.errors else 200
+
+
+@bp.route("/t/<int:thread_id>")
+@bp.route("/t/<int:thread_id>-<slug>")
+def thread(thread_id: int, slug: str | None = None):
+    thread = _thread_or_404(thread_id)
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    page = make_page(request.args.get("page"), per_page, queries.count_thread_posts(thread, current_user))
+    posts = queries.thread_posts(thread, current_user, page.offset, per_page)
+    ids = [p.id for p in posts]
+    last_read = queries.last_read_number(current_user, thread)
+    if current_user.is_authenticated and posts:
+        service.mark_read(current_user, thread, posts[-1].number)
+    return render_template(
+        "boards/thread.html", thread=thread, posts=posts, page=page,
+        helpful=queries.helpful_counts(ids), mine=queries.marked_helpful(current_user, ids),
+        author_posts=queries.post_counts_by_author(list({p.author_id for p in posts})),
+        watching=queries.is_watching(current_user, thread), last_read=last_read,
+        can_reply=can_reply(thread, current_user), can_edit=lambda p: can_edit_post(p, current_user),
+        can_see=lambda p: can_see_post(p, current_user), form=ReplyForm(), action=ConfirmForm(),
+    )
+
+
+@bp.route("/t/<int:thread_id>/reply", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_post_rate, methods=["POST"])
+def reply(thread_id: int):
+    thread = _thread_or_404(thread_id)
+    if not can_reply(thread, current_user):
+        abort(403, description="This thread is locked, or your account cannot post right now.")
+    form = ReplyForm()
+    if request.method == "GET" and request.args.get("quote", "").isdigit():
+        quoted = _post_or_404(int(request.args["quote"]))
+        if quoted.thread_id == thread.id and can_see_post(quoted, current_user) and quoted.deleted_at is None:
+            form.body.data = service.quote_markdown(quoted)
+    if form.validate_on_submit():
+        try:
+            post = service.create_reply(current_user, thread, form.body.data)
+        except service.BoardError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            return redirect(url_for("boards.post", post_id=post.id))
+    return render_template("boards/reply.html", form=form, thread=thread), 400 if form.errors else 200
+
+
+@bp.route("/p/<int:post_id>")
+def post(post_id: int):
+    post = _post_or_404(post_id)
+    page = queries.page_of_post(post.thread, post, current_user, current_app.config["POSTS_PER_PAGE"])
+    args = {"page": page} if page > 1 else {}
+    return redirect(url_for("boards.thread", thread_id=post.thread_id, slug=post.thread.slug, **args) + f"#p{post.id}")
+
+
+@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_post_rate, methods=["POST"])
+def edit(post_id: int):
+    post = _post_or_404(post_id)
+    if not can_edit_post(post, current_user):
+        abort(403, description="You can only edit your own posts.")
+    form = EditForm(obj=post)
+    if request.method == "GET" and post.number == 1:
+        form.title.data = post.thread.title
+    if form.validate_on_submit():
+        try:
+            service.edit_post(current_user, post, form.body.data, form.title.data if post.number == 1 else None)
+        except service.BoardError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            flash("Your changes are saved.", "success")
+            return redirect(url_for("boards.post", post_id=post.id))
+    return render_template("boards/edit.html", form=form, post=post), 400 if form.errors else 200
+
+
+@bp.route("/p/<int:post_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(post_id: int):
+    post = _post_or_404(post_id)
+    if post.author_id != current_user.id or post.deleted_at is not None:
+        abort(403, description="You can only delete your own posts.")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        service.delete_post(current_user, post)
+        flash("Your post is removed.", "success")
+        return redirect(url_for("boards.thread", thread_id=post.thread_id, slug=post.thread.slug))
+    return render_template("boards/delete.html", form=form, post=post)
+
+
+@bp.route("/p/<int:post_id>/history")
+def history(post_id: int):
+    post = _post_or_404(post_id)
+    if not can_see_post(post, current_user):
+        abort(404, description="That post does not exist or is not visible to you.")
+    return render_template("boards/history.html", post=post, revisions=service.revisions(post))
+
+
+@bp.route("/p/<int:post_id>/helpful", methods=["POST"])
+@login_required
+def helpful(post_id: int):
+    post = _post_or_404(post_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400, description="The form expired; reload the page and try again.")
+    try:
+        marked = service.toggle_helpful(current_user, post)
+    except service.BoardError as exc:
+        db.session.rollback()
+        abort(403, description=str(exc))
+    flash("Marked as helpful." if marked else "No longer marked as helpful.", "success")
+    return redirect(url_for("boards.post", post_id=post.id))
+
+
+@bp.route("/t/<int:thread_id>/watch", methods=["POST"])
+@login_required
+def watch(thread_id: int):
+    thread = _thread_or_404(thread_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400, description="The form expired; reload the page and try again.")
+    watching = service.toggle_watch(current_user, thread)
+    flash("You are watching this thread: you will be notified of replies." if watching
+          else "You stopped watching this thread.", "success")
+    return redirect(url_for("boards.thread", thread_id=thread.id, slug=thread.slug))

@@ -1,0 +1,186 @@
+"""Threads and posts: the business rules behind the board pages.
+
+Writing a post is one transaction: the post with its rendered HTML, its revision, its
+moderation state ('pending', picked up by the worker), the watch and the notifications.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.models import Category, Post, PostRevision, Reaction, Subscription, Thread, ThreadRead, User, utcnow
+from forum.notifications import notify_new_post
+from forum.text import bad_text_reason, slugify
+
+
+class BoardError(ValueError):
+    """A rule about posting was broken; the message is shown to the user."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def check_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    limit = current_app.config["MAX_TITLE_LENGTH"]
+    if not title:
+        raise BoardError("The title cannot be empty.", "title")
+    if len(title) > limit:
+        raise BoardError(f"The title is {len(title)} characters long; the limit is {limit}.", "title")
+    if reason := bad_text_reason(title):
+        raise BoardError(f"The title {reason}", "title")
+    return title
+
+
+def check_body(body: str) -> str:
+    body = (body or "").replace("\r\n", "\n")
+    limit = current_app.config["MAX_BODY_BYTES"]
+    if not body.strip():
+        raise BoardError("The post cannot be empty.", "body")
+    size = len(body.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise BoardError(f"The post is {size:,} bytes; the limit is {limit:,} bytes.", "body")
+    if reason := bad_text_reason(body):
+        raise BoardError(f"The post {reason}", "body")
+    return body
+
+
+def ensure_can_post(user: User) -> None:
+    if user.banned_at is not None:
+        raise BoardError("Your account is banned and cannot post.")
+    if user.is_suspended():
+        raise BoardError(f"Your account is suspended until {user.suspended_until:%d %B %Y %H:%M} UTC.")
+
+
+def create_thread(author: User, category: Category, title: str, body: str) -> Thread:
+    ensure_can_post(author)
+    title, body = check_title(title), check_body(body)
+    now = utcnow()
+    thread = Thread(category=category, author=author, title=title, slug=slugify(title, 80),
+                    created_at=now, last_posted_at=now, post_count=0)
+    db.session.add(thread)
+    _add_post(author, thread, body, now)
+    db.session.commit()
+    return thread
+
+
+def create_reply(author: User, thread: Thread, body: str) -> Post:
+    ensure_can_post(author)
+    if thread.locked and not author.is_moderator:
+        raise BoardError("This thread is locked; no new replies can be added.")
+    body = check_body(body)
+    thread = db.session.get(Thread, thread.id, with_for_update=True)
+    post = _add_post(author, thread, body, utcnow())
+    db.session.commit()
+    return post
+
+
+def _add_post(author: User, thread: Thread, body: str, now) -> Post:
+    thread.post_count += 1
+    thread.last_posted_at = now
+    html = render_markdown(body)
+    post = Post(thread=thread, author=author, number=thread.post_count, body=body, body_html=html,
+                created_at=now, moderation_state="pending", search_dirty=True)
+    db.session.add(post)
+    db.session.add(PostRevision(post=post, number=1, body=body, body_html=html,
+                                title=thread.title if post.number == 1 else None, editor=author, created_at=now))
+    db.session.flush()
+    _watch(author, thread)
+    _set_read(author, thread, post.number)
+    notify_new_post(post)
+    return post
+
+
+def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> Post:
+    """Every edit keeps a revision; the post goes back to the worker to be scored again."""
+    if not editor.is_moderator:
+        ensure_can_post(editor)
+    body = check_body(body)
+    new_title = check_title(title) if (title is not None and post.number == 1) else None
+    if body == post.body and (new_title is None or new_title == post.thread.title):
+        return post
+    previous = post.body
+    now = utcnow()
+    if new_title is not None:
+        post.thread.title, post.thread.slug = new_title, slugify(new_title, 80)
+    post.body, post.body_html = body, render_markdown(body)
+    post.edited_at, post.revision_count = now, post.revision_count + 1
+    post.moderation_state, post.search_dirty = "pending", True
+    db.session.add(PostRevision(post=post, number=post.revision_count, body=body, body_html=post.body_html,
+                                title=post.thread.title if post.number == 1 else None, editor=editor, created_at=now))
+    db.session.flush()
+    notify_new_post(post, previous_body=previous)
+    db.session.commit()
+    return post
+
+
+def delete_post(user: User, post: Post) -> None:
+    """Soft delete: the text stays for moderators, readers see 'post removed by author'."""
+    if post.deleted_at is not None:
+        return
+    post.deleted_at = utcnow()
+    post.search_dirty = True
+    db.session.commit()
+
+
+def revisions(post: Post) -> list[PostRevision]:
+    return list(db.session.scalars(
+        select(PostRevision).where(PostRevision.post_id == post.id).order_by(PostRevision.number.desc())
+    ))
+
+
+def toggle_helpful(user: User, post: Post) -> bool:
+    """Mark or unmark a post helpful; returns whether it is now marked."""
+    if post.author_id == user.id:
+        raise BoardError("You cannot mark your own post as helpful.")
+    ensure_can_post(user)
+    existing = db.session.scalar(select(Reaction).where(
+        Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == "helpful"))
+    if existing is not None:
+        db.session.delete(existing)
+    else:
+        db.session.add(Reaction(post_id=post.id, user_id=user.id, kind="helpful"))
+    db.session.commit()
+    return existing is None
+
+
+def toggle_watch(user: User, thread: Thread) -> bool:
+    existing = db.session.scalar(select(Subscription).where(
+        Subscription.user_id == user.id, Subscription.thread_id == thread.id))
+    if existing is not None:
+        db.session.delete(existing)
+    else:
+        db.session.add(Subscription(user_id=user.id, thread_id=thread.id))
+    db.session.commit()
+    return existing is None
+
+
+def _watch(user: User, thread: Thread) -> None:
+    exists = db.session.scalar(select(Subscription.id).where(
+        Subscription.user_id == user.id, Subscription.thread_id == thread.id))
+    if not exists:
+        db.session.add(Subscription(user_id=user.id, thread_id=thread.id))
+
+
+def _set_read(user: User, thread: Thread, number: int) -> None:
+    row = db.session.scalar(select(ThreadRead).where(ThreadRead.user_id == user.id, ThreadRead.thread_id == thread.id))
+    if row is None:
+        db.session.add(ThreadRead(user_id=user.id, thread_id=thread.id, last_read_number=number, read_at=utcnow()))
+    elif number > row.last_read_number:
+        row.last_read_number, row.read_at = number, utcnow()
+
+
+def mark_read(user: User, thread: Thread, number: int) -> None:
+    _set_read(user, thread, number)
+    db.session.commit()
+
+
+def quote_markdown(post: Post) -> str:
+    """A quote block for a reply, attributed and linked back to the post."""
+    lines = post.body.strip().splitlines() or [""]
+    quoted = "\n".join(f"> {line}" if line else ">" for line in lines)
+    return f"> **{post.author.username}** [wrote](/t/{post.thread_id}#p{post.id}):\n>\n{quoted}\n\n"
+

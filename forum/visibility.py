@@ -1,0 +1,77 @@
+"""Who may see what: the one place pages, search, feeds and the API ask.
+
+A post is public when it is not deleted, not hidden by moderators and not held for review.
+Moderators see everything; authors see their own hidden or held posts, marked as such.
+A thread is visible when its first post is.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased
+
+from forum.models import Post, Thread, User
+
+
+def _viewer_id(viewer: Any) -> int | None:
+    return getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
+
+
+def is_moderator(viewer: Any) -> bool:
+    return bool(getattr(viewer, "is_authenticated", False) and getattr(viewer, "is_moderator", False))
+
+
+def post_is_public(post: Post) -> bool:
+    return post.deleted_at is None and post.hidden_at is None and post.moderation_state != "held"
+
+
+def can_see_post(post: Post, viewer: Any) -> bool:
+    """May the viewer read this post's content?"""
+    if post_is_public(post) or is_moderator(viewer):
+        return True
+    return post.deleted_at is None and post.author_id == _viewer_id(viewer)
+
+
+def shows_in_thread(post: Post, viewer: Any) -> bool:
+    """Deleted posts keep their place as 'removed by author'; hidden and held ones vanish for others."""
+    return post.deleted_at is not None or can_see_post(post, viewer)
+
+
+def visible_posts_clause(viewer: Any, post=Post):
+    """SQL condition: posts whose content the viewer may read (search, feeds, API)."""
+    if is_moderator(viewer):
+        return post.deleted_at.is_(None)
+    public = and_(post.deleted_at.is_(None), post.hidden_at.is_(None), post.moderation_state != "held")
+    viewer_id = _viewer_id(viewer)
+    if viewer_id is None:
+        return public
+    return or_(public, and_(post.deleted_at.is_(None), post.author_id == viewer_id))
+
+
+def visible_threads_clause(viewer: Any):
+    """SQL condition on Thread: its first post is visible to the viewer."""
+    first = aliased(Post)
+    return (
+        select(first.id)
+        .where(first.thread_id == Thread.id, first.number == 1, visible_posts_clause(viewer, first))
+        .exists()
+    )
+
+
+def can_see_thread(thread: Thread, first_post: Post | None, viewer: Any) -> bool:
+    return first_post is not None and can_see_post(first_post, viewer)
+
+
+def can_edit_post(post: Post, viewer: Any) -> bool:
+    if not getattr(viewer, "is_authenticated", False) or post.deleted_at is not None:
+        return False
+    if is_moderator(viewer):
+        return True
+    return post.author_id == viewer.id and viewer.can_participate and not post.thread.locked
+
+
+def can_reply(thread: Thread, viewer: User | Any) -> bool:
+    if not getattr(viewer, "is_authenticated", False) or not viewer.can_participate:
+        return False
+    return not thread.locked or is_moderator(viewer)

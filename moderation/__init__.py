@@ -1,0 +1,1 @@
+"""Moderation: classifier, worker, triage."""

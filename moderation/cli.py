@@ -1,0 +1,3 @@
+from flask.cli import AppGroup
+
+moderation_cli = AppGroup("moderation", help="Moderation classifier commands.")
