@@ -1,0 +1,110 @@
+"""One app per test session on a fresh database; every test starts from empty tables.
+
+SQLite by default; PostgreSQL when TEST_DATABASE_URL is set, in a schema of its own so
+concurrent runs never see each other's rows.
+"""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from tests.helpers import FormClient  # noqa: E402
+
+
+def _database_url(tmp_path_factory) -> tuple[str, str | None]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}", None
+    schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}", schema
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from forum import create_app
+
+    url, schema = _database_url(tmp_path_factory)
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app("testing", {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "FORUM_INSTANCE_DIR": str(instance),
+        "SERVER_NAME": "forum.test",
+    })
+    with app.app_context():
+        upgrade()
+    yield app
+    if schema:
+        from forum.extensions import db
+
+        with app.app_context():
+            db.engine.dispose()
+        engine = create_engine(os.environ["TEST_DATABASE_URL"])
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    """Empty every table after each test that used the database."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    from forum.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+    app.extensions.get("forum_test_cleanups", lambda: None)()
+
+
+@pytest.fixture()
+def ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture()
+def client(app) -> FormClient:
+    return FormClient(app.test_client())
+
+
+@pytest.fixture()
+def make_user(ctx):
+    from tests.helpers import create_user
+
+    return create_user
+
+
+@pytest.fixture()
+def make_thread(ctx):
+    from tests.helpers import create_thread
+
+    return create_thread
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if re.search(r"[\\/]e2e[\\/]", str(item.fspath)):
+            item.add_marker(pytest.mark.e2e)
