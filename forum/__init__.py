@@ -69,6 +69,7 @@ def _register_cli(app: Flask) -> None:
     from forum.cli import forum_cli
     from forum.search.cli import search_cli
     from moderation.cli import moderation_cli
+    import moderation.worker_cli  # noqa: F401  (adds worker, backfill, ensure-model)
 
     app.cli.add_command(forum_cli)
     app.cli.add_command(search_cli)

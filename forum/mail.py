@@ -14,12 +14,12 @@ def send_mail(to: str, subject: str, body: str) -> None:
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = to
     msg["Subject"] = subject
-    msg.set_content(body)
+    msg.set_content(body, cte="8bit")
     if current_app.config.get("MAIL_SERVER"):
         _send_smtp(msg)
     else:
         path = _write_outbox(msg)
-        current_app.logger.info("Mail to %s (%s) written to %s", to, subject, path)
+        current_app.logger.info("Mail to %s (%s) written to %s:\n%s", to, subject, path, body)
 
 
 def _write_outbox(msg: EmailMessage) -> Path:

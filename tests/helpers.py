@@ -52,8 +52,30 @@ class FormClient:
     def __getattr__(self, name):
         return getattr(self.client, name)
 
+    def open(self, *args, **kwargs):
+        """Each request starts as if fresh, even though tests hold an app context open.
+
+        Flask reuses an active app context for requests, so `g` (where Flask-Login caches
+        the user) and the database session would otherwise carry over between clients.
+        """
+        from flask import g, has_app_context
+
+        if has_app_context():
+            from forum.extensions import db
+
+            for key in list(vars(g)):
+                g.pop(key, None)
+            db.session.expire_all()
+        return self.client.open(*args, **kwargs)
+
+    def get(self, *args, **kwargs):
+        return self.open(*args, method="GET", **kwargs)
+
+    def post(self, *args, **kwargs):
+        return self.open(*args, method="POST", **kwargs)
+
     def token(self, page: str = "/reset") -> str:
-        html = self.client.get(page).get_data(as_text=True)
+        html = self.get(page).get_data(as_text=True)
         match = _TOKEN.search(html)
         assert match, f"no CSRF token on {page}"
         return match.group(1) or match.group(2)
@@ -61,7 +83,7 @@ class FormClient:
     def post_form(self, url: str, data: dict | None = None, token_page: str = "/reset", **kwargs):
         data = dict(data or {})
         data.setdefault("csrf_token", self.token(token_page))
-        return self.client.post(url, data=data, **kwargs)
+        return self.post(url, data=data, **kwargs)
 
     def login(self, user_or_name, password: str = PASSWORD):
         name = getattr(user_or_name, "username", user_or_name)

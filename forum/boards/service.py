@@ -108,7 +108,9 @@ def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> 
         post.thread.title, post.thread.slug = new_title, slugify(new_title, 80)
     post.body, post.body_html = body, render_markdown(body)
     post.edited_at, post.revision_count = now, post.revision_count + 1
-    post.moderation_state, post.search_dirty = "pending", True
+    post.search_dirty = True
+    if post.moderation_state != "held":
+        post.moderation_state = "pending"
     db.session.add(PostRevision(post=post, number=post.revision_count, body=body, body_html=post.body_html,
                                 title=post.thread.title if post.number == 1 else None, editor=editor, created_at=now))
     db.session.flush()

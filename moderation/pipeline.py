@@ -1,0 +1,129 @@
+"""From classifier scores to moderation state: flags, holds and notices.
+
+The database is the queue: a post whose moderation_state is 'pending' is a job. A batch is
+claimed (FOR UPDATE SKIP LOCKED on PostgreSQL, so several workers share the work), scored,
+and written back in one transaction; a post edited while it was being scored stays pending.
+"""
+from __future__ import annotations
+
+from typing import Any, Protocol, Sequence
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from forum.extensions import db
+from forum.markup import plain_text
+from forum.models import Post, utcnow
+from forum.notifications import notify
+from moderation.models import ModerationFlag
+
+
+class ScoreLike(Protocol):
+    scores: dict[str, float]
+    flagged: list[str]
+    hold: bool
+    reasons: list[str]
+    sentences: list[dict]
+
+
+class ClassifierLike(Protocol):
+    version: str
+
+    def score(self, texts: list[str]) -> Sequence[ScoreLike]: ...
+
+
+def claim_pending(batch_size: int) -> list[Post]:
+    query = select(Post).where(Post.moderation_state == "pending").order_by(Post.id).limit(batch_size)
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Post)
+    return list(db.session.scalars(query))
+
+
+def post_text(post: Post) -> str:
+    """What the classifier reads: the thread title for a first post, then the visible text."""
+    body = plain_text(post.body_html)
+    return f"{post.thread.title}\n\n{body}" if post.number == 1 else body
+
+
+def process_batch(classifier: ClassifierLike, batch_size: int | None = None) -> int:
+    """Score one batch of pending posts; returns how many were scored."""
+    posts = claim_pending(batch_size or current_app.config["WORKER_BATCH_SIZE"])
+    if not posts:
+        db.session.rollback()
+        return 0
+    seen = {p.id: p.revision_count for p in posts}
+    results = classifier.score([post_text(p) for p in posts])
+    for post, result in zip(posts, results):
+        apply_score(post, result, classifier.version, seen[post.id])
+    db.session.commit()
+    return len(posts)
+
+
+def apply_score(post: Post, result: ScoreLike, model_version: str, revision_seen: int) -> str | None:
+    """Write flags and the new state unless the post changed since it was read."""
+    state = decide_state(post, result)
+    changed = db.session.execute(
+        update(Post).where(Post.id == post.id, Post.revision_count == revision_seen, Post.moderation_state == "pending")
+        .values(moderation_state=state, moderated_at=utcnow(), search_dirty=Post.search_dirty | (state == "held"))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        return None
+    _write_flags(post, result, model_version)
+    if state == "held":
+        notify(post.author_id, "held", "Your post is awaiting review by a moderator before others can see it.", post=post)
+    db.session.expire(post, ["moderation_state", "moderated_at", "search_dirty"])
+    return state
+
+
+def decide_state(post: Post, result: ScoreLike) -> str:
+    if result.hold or (result.flagged and _is_new_members_first_link_post(post)):
+        return "held"
+    return "flagged" if result.flagged else "clean"
+
+
+def _is_new_members_first_link_post(post: Post) -> bool:
+    has_link = 'href="http' in post.body_html
+    if not has_link:
+        return False
+    earlier = db.session.scalar(
+        select(func.count(Post.id)).where(Post.author_id == post.author_id, Post.id < post.id)
+    ) or 0
+    return earlier == 0
+
+
+def _write_flags(post: Post, result: ScoreLike, model_version: str) -> None:
+    existing = {f.label: f for f in db.session.scalars(select(ModerationFlag).where(ModerationFlag.post_id == post.id))}
+    now = utcnow()
+    for label in result.flagged:
+        flag = existing.get(label)
+        if flag is None:
+            flag = ModerationFlag(post_id=post.id, label=label, created_at=now)
+            db.session.add(flag)
+        elif flag.resolved_at is not None and post.edited_at and post.edited_at > flag.resolved_at:
+            flag.resolved_at, flag.outcome = None, None
+        flag.score = float(result.scores.get(label, 0.0))
+        flag.reasons = list(result.reasons)
+        flag.sentences = [s for s in result.sentences if s.get("scores", {}).get(label, 0) > 0]
+        flag.model_version, flag.updated_at = model_version, now
+
+
+def pending_count() -> int:
+    return db.session.scalar(select(func.count(Post.id)).where(Post.moderation_state == "pending")) or 0
+
+
+def queue_all_posts(batch: int = 1000, progress: Any = None) -> int:
+    """Mark every live post pending so the worker scores it again (backfill).
+
+    Held posts stay held: only a moderator releases them.
+    """
+    ids = list(db.session.scalars(
+        select(Post.id).where(Post.deleted_at.is_(None), Post.moderation_state != "held").order_by(Post.id)))
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        db.session.execute(update(Post).where(Post.id.in_(chunk)).values(moderation_state="pending")
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+        if progress is not None:
+            progress.update(len(chunk))
+    return len(ids)

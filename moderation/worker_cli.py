@@ -1,0 +1,56 @@
+"""`flask --app wsgi moderation worker | backfill | ensure-model`: the commands around the worker."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from moderation.cli import moderation_cli
+
+
+@moderation_cli.command("worker")
+@click.option("--once", is_flag=True, help="Process everything pending, then exit.")
+def worker_command(once: bool) -> None:
+    """Score pending posts and keep the search index up to date."""
+    from moderation import pipeline, worker
+
+    state = worker.run(once=once, echo=click.echo)
+    if once:
+        left = pipeline.pending_count()
+        click.echo(f"Scored {state.stats['scored']} posts, indexed {state.stats['indexed']}; {left} still pending.")
+        if state.classifier is None and left:
+            raise click.ClickException(f"No classifier model: {state.model_error}")
+
+
+@moderation_cli.command("backfill")
+def backfill_command() -> None:
+    """Queue every existing post for the classifier (the worker scores them)."""
+    from forum.extensions import db
+    from forum.models import Post
+    from moderation import pipeline
+    from sqlalchemy import func, select
+
+    total = db.session.scalar(select(func.count(Post.id))) or 0
+    with click.progressbar(length=total, label="Queueing posts") as bar:
+        queued = pipeline.queue_all_posts(progress=bar)
+    click.echo(f"{queued} posts queued; the worker will score them.")
+
+
+@moderation_cli.command("ensure-model")
+def ensure_model_command() -> None:
+    """Train the classifier on the shipped data unless a usable model is already in the instance folder."""
+    from moderation.classifier import ModelUnavailable, load_classifier
+
+    instance = Path(current_app.config["FORUM_INSTANCE_DIR"])
+    try:
+        model = load_classifier(instance)
+    except ModelUnavailable as exc:
+        click.echo(f"No usable classifier ({exc}); training one on the shipped data (a minute or two).")
+    else:
+        click.echo(f"Classifier {model.version} is ready.")
+        return
+    from moderation.classifier.train import train_model
+
+    path = train_model(instance, progress=True)
+    click.echo(f"Classifier trained: {path}")
