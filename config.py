@@ -78,6 +78,12 @@ class Config:
     CLASSIFIER_HOLD_THRESHOLD = _env_float("CLASSIFIER_HOLD_THRESHOLD", None)
     WORKER_BATCH_SIZE = _env_int("WORKER_BATCH_SIZE", 64)
     WORKER_POLL_SECONDS = _env_float("WORKER_POLL_SECONDS", 2.0)
+    REPORT_HIDE_THRESHOLD = _env_int("REPORT_HIDE_THRESHOLD", 3)
+    REPORT_NOTE_MAX_LENGTH = _env_int("REPORT_NOTE_MAX_LENGTH", 500)
+    APPEAL_MAX_LENGTH = _env_int("APPEAL_MAX_LENGTH", 1000)
+    MODERATION_NOTE_MAX_LENGTH = _env_int("MODERATION_NOTE_MAX_LENGTH", 2000)
+    MODERATION_QUEUE_PER_PAGE = _env_int("MODERATION_QUEUE_PER_PAGE", 20)
+    MODERATION_MAX_SUSPEND_DAYS = _env_int("MODERATION_MAX_SUSPEND_DAYS", 365)
 
     def __init__(self) -> None:
         thresholds = {}
@@ -96,7 +102,7 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-secret"
-    RATELIMIT_ENABLED = False
+    RATE_LOGIN = RATE_REGISTER = RATE_RESET = RATE_POST = RATE_REPORT = "100000 per second"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
 
 

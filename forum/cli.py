@@ -38,3 +38,37 @@ def seed_demo() -> None:
         return
     counts = load_demo()
     click.echo("Demo forum loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()) + ".")
+
+
+@forum_cli.command("import")
+@click.argument("path", metavar="FILE.jsonl", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--processes", type=click.IntRange(min=1), default=None,
+              help="Processes rendering Markdown (default: 2 for big files, else 1).")
+def import_posts(path: str, processes: int | None) -> None:
+    """Import threads and posts from another forum: one JSON object per line.
+
+    The whole file is checked first; if any line is bad, every bad line is listed and nothing
+    is written. Posts already imported (same post_id) are skipped, so a re-run is safe.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from forum import importer
+
+    progress = None
+    if os.path.getsize(path) >= 1_000_000:   # small files finish before a bar would say anything
+        def progress(label: str, length: int):
+            return click.progressbar(length=length, label=label, file=click.get_text_stream("stderr"))
+
+    result = importer.validate_file(path, progress=progress)
+    if not result.ok:
+        head = (f"{result.bad_lines} of {result.lines} lines in {path} have problems; nothing was imported:"
+                if result.problems else f"Nothing was imported from {path}:")
+        raise click.ClickException("\n".join([head, *("  " + line for line in result.report())]))
+    try:
+        summary = importer.import_rows(result.rows, progress=progress, processes=processes)
+    except (SQLAlchemyError, importer.ImportFailed) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
+        raise click.ClickException(f"The import failed and nothing was written: {reason}") from exc
+    if summary.posts == 0:
+        click.echo(f"0 new posts: every post in {path} is already in the forum.")
+    click.echo(summary.line())

@@ -2,7 +2,8 @@
 
 A post is public when it is not deleted, not hidden by moderators and not held for review.
 Moderators see everything; authors see their own hidden or held posts, marked as such.
-A thread is visible when its first post is.
+A thread is visible when its first post is, or when its author deleted the first post
+(the replies stay readable under a "removed by author" placeholder).
 """
 from __future__ import annotations
 
@@ -54,13 +55,14 @@ def visible_threads_clause(viewer: Any):
     first = aliased(Post)
     return (
         select(first.id)
-        .where(first.thread_id == Thread.id, first.number == 1, visible_posts_clause(viewer, first))
+        .where(first.thread_id == Thread.id, first.number == 1,
+               or_(first.deleted_at.is_not(None), visible_posts_clause(viewer, first)))
         .exists()
     )
 
 
-def can_see_thread(thread: Thread, first_post: Post | None, viewer: Any) -> bool:
-    return first_post is not None and can_see_post(first_post, viewer)
+def can_see_thread(first_post: Post | None, viewer: Any) -> bool:
+    return first_post is not None and (first_post.deleted_at is not None or can_see_post(first_post, viewer))
 
 
 def can_edit_post(post: Post, viewer: Any) -> bool:

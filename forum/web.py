@@ -53,7 +53,12 @@ def _http_error(error: HTTPException):
 
 
 def _csrf_error(error: CSRFError):
-    error.description = "The form expired or was sent from elsewhere. Go back, reload the page and try again; your text is still in the form."
+    if request.content_length and not request.form:
+        error.description = ("The form could not be read: it contained bytes that are not valid UTF-8 text. "
+                             "Nothing was saved.")
+    else:
+        error.description = ("The form expired or was sent from elsewhere. Go back, reload the page and try again; "
+                             "your text is still in the form.")
     return _http_error(error)
 
 

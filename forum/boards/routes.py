@@ -10,7 +10,7 @@ from forum.boards.forms import ConfirmForm, EditForm, ReplyForm, ThreadForm
 from forum.extensions import db, limiter
 from forum.models import Category, Post, Thread
 from forum.pagination import make_page
-from forum.visibility import can_edit_post, can_reply, can_see_post, shows_in_thread
+from forum.visibility import can_edit_post, can_reply, can_see_post, can_see_thread, shows_in_thread
 
 bp = Blueprint("boards", __name__)
 
@@ -29,7 +29,7 @@ def _category_or_404(slug: str) -> Category:
 def _thread_or_404(thread_id: int) -> Thread:
     thread = db.session.get(Thread, thread_id)
     first = queries.first_post(thread) if thread else None
-    if thread is None or first is None or not can_see_post(first, current_user):
+    if thread is None or not can_see_thread(first, current_user):
         abort(404, description="That thread does not exist or is not visible to you.")
     return thread
 
