@@ -64,6 +64,7 @@ class Config:
     THREADS_PER_PAGE = _env_int("THREADS_PER_PAGE", 25)
     POSTS_PER_PAGE = _env_int("POSTS_PER_PAGE", 20)
     RESET_TOKEN_MAX_AGE = _env_int("RESET_TOKEN_MAX_AGE", 3600)
+    PASSWORD_HASH_METHOD = "scrypt"
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = _env_int("MAIL_PORT", 587)
@@ -103,6 +104,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret"
     RATE_LOGIN = RATE_REGISTER = RATE_RESET = RATE_POST = RATE_REPORT = "100000 per second"
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # same algorithm, cheap work factor: tests hash thousands
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
 
 

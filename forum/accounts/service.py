@@ -42,7 +42,7 @@ def get_user_by_email(email: str) -> User | None:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def password_problem(password: str) -> str | None:
