@@ -6,4 +6,23 @@
     var firstInvalid = document.querySelector("[aria-invalid=true]");
     (firstInvalid || summary).focus();
   }
+
+  // A table too wide for the screen scrolls inside the post (forum.css); make it reachable by keyboard then.
+  function scrollableTables() {
+    var tables = document.querySelectorAll(".post-body table");
+    for (var i = 0; i < tables.length; i++) {
+      var table = tables[i];
+      if (table.scrollWidth > table.clientWidth + 1) {
+        table.setAttribute("tabindex", "0");
+      } else if (table.getAttribute("tabindex") === "0" && document.activeElement !== table) {
+        table.removeAttribute("tabindex");
+      }
+    }
+  }
+  scrollableTables();
+  var resizing;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(scrollableTables, 200);
+  });
 })();
