@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from forum.extensions import db
 from forum.markup import plain_text
 from forum.models import Post, utcnow
-from forum.notifications import notify
+from moderation.actions import notice_held
 from moderation.models import ModerationFlag
 
 
@@ -71,7 +71,7 @@ def apply_score(post: Post, result: ScoreLike, model_version: str, revision_seen
         return None
     _write_flags(post, result, model_version)
     if state == "held":
-        notify(post.author_id, "held", "Your post is awaiting review by a moderator before others can see it.", post=post)
+        notice_held(post)
     db.session.expire(post, ["moderation_state", "moderated_at", "search_dirty"])
     return state
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from forum.forms import ForumForm
@@ -45,4 +46,4 @@ class ProfileForm(ForumForm):
 
 
 class RoleForm(ForumForm):
-    role = SelectField("Role", choices=[(r, r.capitalize()) for r in ROLES])
+    role = SelectField("Role", choices=[SelectChoice(r, r.capitalize()) for r in ROLES])

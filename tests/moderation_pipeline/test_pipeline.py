@@ -86,7 +86,7 @@ def test_high_promotion_score_holds_the_post_until_review(app, ctx, client):
     seller.login("Seller")
     page = seller.get(f"/t/{thread.id}").get_data(as_text=True)
     assert "HOLDME" in page and "Awaiting review" in page
-    assert db.session.scalar(select(Notification).where(Notification.user_id == author.id, Notification.kind == "held"))
+    assert db.session.scalar(select(Notification).where(Notification.user_id == author.id, Notification.kind == "moderation_held"))
 
 
 def test_new_members_first_post_with_a_link_and_any_flag_is_held(ctx):
