@@ -28,7 +28,8 @@ def _database_url(tmp_path_factory) -> tuple[str, str | None]:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
     sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options=-csearch_path%3D{schema}", schema
+    # synchronous_commit off: a throwaway schema needs no WAL flush per commit (halves the run)
+    return f"{base}{sep}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff", schema
 
 
 @pytest.fixture(scope="session")
@@ -60,23 +61,41 @@ def app(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _clean_tables(request):
-    """Empty every table after each test that used the database."""
+    """Empty every table after each test that used the database: DELETE, not TRUNCATE.
+
+    TRUNCATE of ~30 tables costs ~0.5 s per test on PostgreSQL (new files for every table);
+    deleting the few rows a test wrote costs ~10 ms. Triggers are off for the cleanup
+    transaction (session_replication_role = replica), which also lets it empty the append-only
+    audit table and tables outside the ORM metadata, in any order; sequences restart at 1.
+    """
     yield
     if "app" not in request.fixturenames:
         return
-    app = request.getfixturevalue("app")
     from forum.extensions import db
 
+    app = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
             existing = set(inspect(conn).get_table_names())
-            tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name in existing]
+            ordered = [t.name for t in reversed(db.metadata.sorted_tables) if t.name in existing]
             if db.engine.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+                if conn.execute(text("SELECT current_setting('is_superuser')")).scalar() != "on":
+                    names = ", ".join(f'"{t}"' for t in ordered)
+                    conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                    tables = []
+                else:
+                    conn.execute(text("SET LOCAL session_replication_role = replica"))
+                    tables = conn.execute(text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                        "AND tablename <> 'alembic_version'")).scalars().all()
+                    # ids start again at 1, as with RESTART IDENTITY
+                    conn.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                                      "FROM pg_sequences WHERE schemaname = current_schema()"))
             else:
-                for table in tables:
-                    conn.execute(text(f'DELETE FROM "{table}"'))
+                tables = ordered
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
     app.extensions.get("forum_test_cleanups", lambda: None)()
 
 
