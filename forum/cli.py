@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 from flask.cli import AppGroup
@@ -57,7 +58,7 @@ def import_posts(path: str, processes: int | None) -> None:
     progress = None
     if os.path.getsize(path) >= 1_000_000:   # small files finish before a bar would say anything
         def progress(label: str, length: int):
-            return click.progressbar(length=length, label=label, file=click.get_text_stream("stderr"))
+            return click.progressbar(length=length, label=label, file=sys.stderr)
 
     result = importer.validate_file(path, progress=progress)
     if not result.ok:
@@ -72,3 +73,17 @@ def import_posts(path: str, processes: int | None) -> None:
     if summary.posts == 0:
         click.echo(f"0 new posts: every post in {path} is already in the forum.")
     click.echo(summary.line())
+
+
+@forum_cli.command("purge")
+def purge() -> None:
+    """Apply every retention rule now (the worker does it daily) and print what each removed."""
+    from forum.privacy import retention
+
+    try:
+        report = retention.purge(source="cli")
+    except ValueError as exc:  # a retention setting that makes no sense
+        raise click.ClickException(str(exc)) from exc
+    for line in report.lines():
+        click.echo(line)
+    click.echo(f"Retention purge done: {report.total} removed in all.")

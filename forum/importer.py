@@ -195,8 +195,11 @@ def _check_line(number: int, raw: bytes, max_title: int, max_body: int, now: dat
     problems: list[str] = []
     values: dict[str, Any] = {}
     for name in FIELDS:
-        if name not in data or data[name] is None:
+        if name not in data:
             problems.append(f"missing field {name!r}")
+            continue
+        if data[name] is None:
+            problems.append(f"{name!r} is null")
             continue
         value = data[name]
         if name in ID_FIELDS:
@@ -327,20 +330,6 @@ def category_slug(name: str) -> str:
 # Import
 # ---------------------------------------------------------------------------------------------
 
-def import_file(path: str | Path, *, progress: Progress | None = None, processes: int | None = None) -> ImportSummary:
-    """Validate then import; raises InvalidFile (with the Validation) when the file has problems."""
-    result = validate_file(path, progress=progress)
-    if not result.ok:
-        raise InvalidFile(result)
-    return import_rows(result.rows, progress=progress, processes=processes)
-
-
-class InvalidFile(ValueError):
-    def __init__(self, validation: Validation):
-        super().__init__(f"{validation.bad_lines} lines have problems")
-        self.validation = validation
-
-
 def import_rows(rows: list[Row], *, progress: Progress | None = None, processes: int | None = None,
                 batch_size: int = BATCH_SIZE) -> ImportSummary:
     """Write validated rows in one transaction; rows whose post_id is already imported are skipped.
@@ -357,7 +346,7 @@ def import_rows(rows: list[Row], *, progress: Progress | None = None, processes:
         summary = _write(new_rows, progress, batch_size)
         summary.already_present += len(rows) - len(new_rows)
         db.session.commit()
-    except Exception:
+    except BaseException:        # an error, Ctrl-C: nothing of this import stays
         db.session.rollback()
         raise
     return summary
@@ -381,23 +370,34 @@ def _render(rows: list[Row], progress: Progress, processes: int | None) -> None:
     chunks = [rows[i:i + RENDER_CHUNK] for i in range(0, len(rows), RENDER_CHUNK)]
     with progress("Rendering posts", len(rows)) as bar:
         if processes <= 1:
-            for chunk in chunks:
-                for row in chunk:
-                    row.html = render_markdown(row.body)
-                bar.update(len(chunk))
+            results = map(_render_bodies, ([r.body for r in c] for c in chunks))
+            _collect(chunks, results, bar)
             return
         # fork: the workers start at once and need nothing re-imported; they only run
         # render_markdown on the bodies they are sent and never touch the inherited database
         # connections (pool workers leave through os._exit, so nothing is closed for the parent).
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            for chunk, htmls in zip(chunks, pool.imap(_render_bodies, ([r.body for r in c] for c in chunks))):
-                for row, html in zip(chunk, htmls):
-                    row.html = html
-                bar.update(len(chunk))
+            _collect(chunks, pool.imap(_render_bodies, ([r.body for r in c] for c in chunks)), bar)
 
 
-def _render_bodies(bodies: list[str]) -> list[str]:
-    return [render_markdown(body) for body in bodies]
+def _collect(chunks: list[list[Row]], results: Iterable[list[tuple[bool, str]]], bar: Any) -> None:
+    for chunk, rendered in zip(chunks, results):
+        for row, (ok, html) in zip(chunk, rendered):
+            if not ok:
+                raise ImportFailed(f"line {row.line}: the Markdown could not be rendered ({html}).")
+            row.html = html
+        bar.update(len(chunk))
+
+
+def _render_bodies(bodies: list[str]) -> list[tuple[bool, str]]:
+    """(True, html) per body, or (False, reason): one odd post must not kill a worker silently."""
+    out = []
+    for body in bodies:
+        try:
+            out.append((True, render_markdown(body)))
+        except Exception as exc:  # noqa: BLE001 - reported with its line number by _collect
+            out.append((False, f"{type(exc).__name__}: {exc}"[:200]))
+    return out
 
 
 def _write(rows: list[Row], progress: Progress, batch_size: int) -> ImportSummary:
@@ -436,7 +436,8 @@ def _write(rows: list[Row], progress: Progress, batch_size: int) -> ImportSummar
                     "last_posted_at": posts[-1].created, "post_count": len(posts),
                     "pinned": False, "locked": False,
                 })
-            for thread_id, external_id in session.execute(insert(Thread).returning(Thread.id, Thread.external_id), values):
+            inserted = session.execute(insert(Thread).returning(Thread.id, Thread.external_id), values)
+            for thread_id, external_id in inserted:
                 threads[external_id] = _ThreadState(thread_id, 0, None, None, new=True)
             bar.update(len(batch))
 
@@ -466,7 +467,9 @@ def _write(rows: list[Row], progress: Progress, batch_size: int) -> ImportSummar
             } for row, thread_id, number in batch]
             ids = dict((external_id, post_id) for post_id, external_id in
                        session.execute(insert(Post).returning(Post.id, Post.external_id), post_values))
-            session.execute(insert(PostRevision), [{
+            # The table, not the ORM entity: ORM bulk inserts regroup rows by which values are None
+            # (title is set on first posts only), which splits a batch into many small statements.
+            session.execute(insert(PostRevision.__table__), [{
                 "post_id": ids[row.post_id], "number": 1, "body": row.body, "body_html": row.html,
                 "title": row.title if number == 1 else None, "editor_id": authors[row.author],
                 "created_at": row.created,
@@ -601,5 +604,5 @@ def _no_progress(label: str, length: int) -> ContextManager[Any]:
     return _null_bar(label, length)
 
 
-__all__ = ["validate_file", "import_rows", "import_file", "import_username", "category_slug",
-           "Validation", "ImportSummary", "InvalidFile", "ImportFailed", "Row"]
+__all__ = ["validate_file", "import_rows", "import_username", "category_slug",
+           "Validation", "ImportSummary", "ImportFailed", "Row"]

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
 from forum.models import Category, Post, Reaction, Subscription, Thread, ThreadRead, User
@@ -93,7 +94,9 @@ def count_thread_posts(thread: Thread, viewer: Any) -> int:
 
 
 def thread_posts(thread: Thread, viewer: Any, offset: int, limit: int) -> list[Post]:
-    return list(db.session.scalars(_thread_posts_query(thread, viewer).order_by(Post.number).offset(offset).limit(limit)))
+    # Authors come in the same query: the page shows every post's author (one query per author otherwise).
+    return list(db.session.scalars(_thread_posts_query(thread, viewer).options(joinedload(Post.author))
+                                   .order_by(Post.number).offset(offset).limit(limit)))
 
 
 def page_of_post(thread: Thread, post: Post, viewer: Any, per_page: int) -> int:
@@ -133,8 +136,10 @@ def last_read_number(viewer: Any, thread: Thread) -> int | None:
 def post_counts_by_author(author_ids: list[int]) -> dict[int, int]:
     if not author_ids:
         return {}
+    # count(*), not count(id): with an index on (author_id, deleted_at, hidden_at) PostgreSQL can then
+    # answer from the index alone (bench/README-forum.md: 45 ms -> 1.5 ms for prolific authors).
     return dict(db.session.execute(
-        select(Post.author_id, func.count(Post.id))
+        select(Post.author_id, func.count())
         .where(Post.author_id.in_(author_ids), Post.deleted_at.is_(None), Post.hidden_at.is_(None))
         .group_by(Post.author_id)
     ).all())
