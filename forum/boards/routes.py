@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from forum.boards import queries, service
 from forum.boards.forms import ConfirmForm, EditForm, ReplyForm, ThreadForm
-from forum.extensions import db, limiter
+from forum.comfort import posting, read_later
+from forum.comfort.drafts import Target
+from forum.extensions import csrf, db, limiter
 from forum.models import Category, Post, Thread
 from forum.pagination import make_page
 from forum.visibility import can_edit_post, can_reply, can_see_post, can_see_thread, shows_in_thread
@@ -73,20 +75,28 @@ def category(slug: str):
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
-@login_required
+@csrf.exempt  # checked in posting.begin: a stale token or an ended session keeps the text as a draft
 @limiter.limit(_post_rate, methods=["POST"])
 def new_thread(slug: str):
     category = _category_or_404(slug)
+    if not current_user.is_authenticated:
+        return posting.login_to_continue(Target.category(category.id))
+    if not current_user.can_participate:
+        abort(403, description="Your account is suspended or banned and cannot start threads right now.")
     form = ThreadForm()
-    if form.validate_on_submit():
+    compose = posting.begin(current_user, Target.category(category.id), form)
+    if compose.response is not None:
+        return compose.response
+    if compose.ready and form.validate_on_submit():
         try:
             thread = service.create_thread(current_user, category, form.title.data, form.body.data)
         except service.BoardError as exc:
             db.session.rollback()
             _field_error(form, exc)
         else:
+            compose.posted(form.body.data)
             return redirect(url_for("boards.thread", thread_id=thread.id, slug=thread.slug))
-    return render_template("boards/new_thread.html", form=form, category=category), 400 if form.errors else 200
+    return render_template("boards/new_thread.html", form=form, category=category, compose=compose), compose.status()
 
 
 @bp.route("/t/<int:thread_id>")
@@ -98,39 +108,49 @@ def thread(thread_id: int, slug: str | None = None):
     posts = queries.thread_posts(thread, current_user, page.offset, per_page)
     ids = [p.id for p in posts]
     last_read = queries.last_read_number(current_user, thread)
-    if current_user.is_authenticated and posts:
-        service.mark_read(current_user, thread, posts[-1].number)
-    return render_template(
+    form = ReplyForm()
+    compose = posting.begin(current_user, Target.thread(thread.id), form) if can_reply(thread, current_user) else None
+    html = render_template(
         "boards/thread.html", thread=thread, posts=posts, page=page,
         helpful=queries.helpful_counts(ids), mine=queries.marked_helpful(current_user, ids),
         author_posts=queries.post_counts_by_author(list({p.author_id for p in posts})),
         watching=queries.is_watching(current_user, thread), last_read=last_read,
         can_reply=can_reply(thread, current_user), can_edit=lambda p: can_edit_post(p, current_user),
-        can_see=lambda p: can_see_post(p, current_user), form=ReplyForm(), action=ConfirmForm(),
+        can_see=lambda p: can_see_post(p, current_user), form=form, action=ConfirmForm(), compose=compose,
+        read_later=read_later.is_saved(current_user, thread),
     )
+    if current_user.is_authenticated and posts:
+        service.mark_read(current_user, thread, posts[-1].number)
+    return html
 
 
 @bp.route("/t/<int:thread_id>/reply", methods=["GET", "POST"])
-@login_required
+@csrf.exempt  # checked in posting.begin: a stale token or an ended session keeps the text as a draft
 @limiter.limit(_post_rate, methods=["POST"])
 def reply(thread_id: int):
+    if not current_user.is_authenticated:
+        return posting.login_to_continue(Target.thread(thread_id))
     thread = _thread_or_404(thread_id)
     if not can_reply(thread, current_user):
         abort(403, description="This thread is locked, or your account cannot post right now.")
     form = ReplyForm()
+    compose = posting.begin(current_user, Target.thread(thread.id), form)
+    if compose.response is not None:
+        return compose.response
     if request.method == "GET" and request.args.get("quote", "").isdigit():
         quoted = _post_or_404(int(request.args["quote"]))
         if quoted.thread_id == thread.id and can_see_post(quoted, current_user) and quoted.deleted_at is None:
-            form.body.data = service.quote_markdown(quoted)
-    if form.validate_on_submit():
+            form.body.data = (form.body.data.rstrip() + "\n\n" if form.body.data else "") + service.quote_markdown(quoted)
+    if compose.ready and form.validate_on_submit():
         try:
             post = service.create_reply(current_user, thread, form.body.data)
         except service.BoardError as exc:
             db.session.rollback()
             _field_error(form, exc)
         else:
+            compose.posted(form.body.data)
             return redirect(url_for("boards.post", post_id=post.id))
-    return render_template("boards/reply.html", form=form, thread=thread), 400 if form.errors else 200
+    return render_template("boards/reply.html", form=form, thread=thread, compose=compose), compose.status()
 
 
 @bp.route("/p/<int:post_id>")
