@@ -86,6 +86,14 @@ class Config:
     MODERATION_QUEUE_PER_PAGE = _env_int("MODERATION_QUEUE_PER_PAGE", 20)
     MODERATION_MAX_SUSPEND_DAYS = _env_int("MODERATION_MAX_SUSPEND_DAYS", 365)
 
+    # Privacy and retention (forum/privacy): `forum purge`, the worker and the /privacy page all read these.
+    IP_RETENTION_DAYS = _env_int("IP_RETENTION_DAYS", 30)  # hashed network addresses of logins
+    DELETED_POST_RETENTION_DAYS = _env_int("DELETED_POST_RETENTION_DAYS", 30)  # then the text is erased
+    EXPORT_RETENTION_DAYS = _env_int("EXPORT_RETENTION_DAYS", 7)  # a data export can be downloaded this long
+    USERNAME_RESERVATION_DAYS = _env_int("USERNAME_RESERVATION_DAYS", 90)  # an old username redirects this long
+    EMAIL_CHANGE_TOKEN_MAX_AGE = _env_int("EMAIL_CHANGE_TOKEN_MAX_AGE", 86_400)  # seconds
+    PURGE_INTERVAL_HOURS = _env_int("PURGE_INTERVAL_HOURS", 24)  # how often the worker applies the rules
+
     def __init__(self) -> None:
         thresholds = {}
         for label in ("clinic_promotion", "misinformation"):

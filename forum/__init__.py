@@ -48,6 +48,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     import forum.models  # noqa: F401  (register tables)
     import moderation.models  # noqa: F401
+    import forum.comfort.models  # noqa: F401
+    import forum.privacy.models  # noqa: F401
 
     from forum.accounts.loader import load_user
 
@@ -63,6 +65,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (accounts_bp, boards_bp, notifications_bp, admin_bp, search_bp):
         app.register_blueprint(bp)
+    from moderation.routes import bp as moderation_bp; app.register_blueprint(moderation_bp)  # noqa: E702
+    from forum.comfort.routes import bp as comfort_bp; app.register_blueprint(comfort_bp)  # noqa: E702
+    from forum.privacy.routes import bp as privacy_bp; app.register_blueprint(privacy_bp)  # noqa: E702
 
 
 def _register_cli(app: Flask) -> None:

@@ -64,6 +64,33 @@ def _split_mentions(content: str) -> list[Token]:
     return out
 
 
+def _is_local(url: str) -> bool:
+    return url.startswith("/") and not url.startswith("//")
+
+
+def _external_images_rule(state) -> None:
+    """A picture from another site becomes a link to it: pages never make a request to another host."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        link_depth = 0
+        for tok in block.children:
+            link_depth += {"link_open": 1, "link_close": -1}.get(tok.type, 0)
+            src = str(tok.attrGet("src") or "") if tok.type == "image" else ""
+            if tok.type != "image" or _is_local(src):
+                children.append(tok)
+                continue
+            label = _text(f"Image: {tok.content}" if tok.content else "Image")
+            if link_depth:  # already inside a link: the words are enough
+                children.append(label)
+                continue
+            link = Token("link_open", "a", 1)
+            link.attrs = {"href": src}
+            children.extend([link, label, Token("link_close", "a", -1)])
+        block.children = children
+
+
 def _text(content: str) -> Token:
     tok = Token("text", "", 0)
     tok.content = content
@@ -75,6 +102,7 @@ def _renderer() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.core.ruler.push("mentions", _mention_rule)
+    md.core.ruler.push("external_images", _external_images_rule)
     return md
 
 
@@ -88,8 +116,8 @@ def _set_rel(attrs: dict, new: bool = False) -> dict | None:
 
 def _image_filter(tag: str, name: str, value: str) -> bool:
     if tag == "img":
-        if name == "src":
-            return value.lower().startswith("https://")
+        if name == "src":  # only this forum's own images; others became links (_external_images_rule)
+            return _is_local(value)
         return name in ("alt", "title")
     allowed = ALLOWED_ATTRIBUTES.get(tag, [])
     return name in allowed

@@ -28,6 +28,8 @@ def open_one(notification_id: int):
         abort(404, description="That notification does not exist.")
     if note.post_id:
         return redirect(url_for("boards.post", post_id=note.post_id))
+    if note.kind == "export_ready":  # the data export's download (forum/privacy)
+        return redirect(url_for("privacy.notified_export", notification_id=note.id))
     return redirect(url_for("notifications.index"))
 
 

@@ -56,6 +56,9 @@ def run_once(state: WorkerState) -> int:
         state.stats["scored"] += scored
         done += scored
     done += _search_upkeep(state)
+    from forum.privacy import exports, retention  # members' data exports; the daily retention purge
+
+    done += exports.process_pending_exports() + retention.run_daily_if_due()
     return done
 
 

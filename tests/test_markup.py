@@ -44,9 +44,12 @@ def test_mailto_is_allowed_but_other_schemes_are_not():
     assert "href" not in render_markdown("[ftp](ftp://example.org/file)")
 
 
-def test_images_only_over_https():
-    assert 'src="https://example.org/a.png"' in render_markdown("![scan](https://example.org/a.png)")
-    assert "http://example.org" not in render_markdown("![scan](http://example.org/a.png)")
+def test_pictures_from_other_sites_become_links_so_pages_never_load_them():
+    html = render_markdown("![scan](https://example.org/a.png)")
+    assert "<img" not in html and 'href="https://example.org/a.png"' in html and "Image: scan" in html
+    assert "<img" not in render_markdown("![scan](http://example.org/a.png)")
+    assert "<img" not in render_markdown("![scan](//example.org/a.png)")
+    assert '<img src="/static/a.png" alt="scan">' in render_markdown("![scan](/static/a.png)")
 
 
 def test_commonmark_features_render():

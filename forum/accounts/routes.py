@@ -131,7 +131,7 @@ def settings():
                 _show_error(password, exc)
                 status = 400
             else:
-                login_user(current_user)
+                login_user(current_user._get_current_object())
                 flash("Your password is changed. Other devices have been logged out.", "success")
                 return redirect(url_for("accounts.settings"))
         else:
@@ -143,6 +143,10 @@ def settings():
 def profile(name: str):
     user = service.get_user_by_name(name)
     if user is None:
+        from forum.privacy.identity import renamed_to  # a name given up recently leads to the new one
+
+        if (renamed := renamed_to(name)) is not None:
+            return redirect(url_for("accounts.profile", name=renamed.username))
         abort(404, description=f"There is no member called {name!r}.")
     hide = user.hide_posts_from_visitors and not current_user.is_authenticated
     posts = [] if hide else recent_posts_by(user, current_user)

@@ -23,14 +23,17 @@ class AccountError(ValueError):
         self.field = field
 
 
-def username_problem(username: str) -> str | None:
+def username_problem(username: str, owner: User | None = None) -> str | None:
+    """Why this name cannot be taken (by ``owner``, when a member renames), or None."""
     if has_invisible(username):
         return "Usernames cannot contain invisible or control characters."
     if not USERNAME_RE.match(username):
         return "Use 3 to 30 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit."
     if get_user_by_name(username) is not None:
         return "That username is taken (names that differ only by case or look-alike characters count as the same)."
-    return None
+    from forum.privacy.identity import reservation_problem  # names given up recently stay reserved
+
+    return reservation_problem(username, owner.id if owner is not None else None)
 
 
 def get_user_by_name(username: str) -> User | None:
@@ -153,7 +156,11 @@ def set_role(actor: User, target: User, role: str) -> None:
         raise AccountError(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
     if target.id == actor.id and role != "admin":
         raise AccountError("You cannot remove your own admin role; ask another admin.")
+    from moderation import audit  # the audit log lives with moderation; imported here to avoid a cycle
+
+    before = audit.user_state(target)
     target.role = role
+    audit.record(actor, "set_role", user=target, before=before, after=audit.user_state(target))
     db.session.commit()
 
 

@@ -41,4 +41,27 @@ def user(user_id: int):
         else:
             flash(f"{target.username} is now {target.role}.", "success")
             return redirect(url_for("admin.user", user_id=target.id))
-    return render_template("admin/user.html", target=target, form=form), 400 if form.errors else 200
+    return _user_page(target, form), 400 if form.errors else 200
+
+
+def _user_page(target: User, form: RoleForm, email: str | None = None, email_shown: bool = False):
+    from forum.privacy.logins import accounts_sharing_network
+
+    return render_template("admin/user.html", target=target, form=form, email=email, email_shown=email_shown,
+                           same_network=accounts_sharing_network(target))
+
+
+@bp.route("/users/<int:user_id>/email", methods=["POST"])
+@admin_required
+def user_email(user_id: int):
+    """Show the member's email address: each look is written to the audit log (forum/privacy)."""
+    from forum.boards.forms import ConfirmForm
+    from forum.privacy.identity import reveal_email
+
+    target = db.session.get(User, user_id)
+    if target is None:
+        abort(404, description="No such member.")
+    if not ConfirmForm().validate_on_submit():
+        abort(400, description="The form expired; reload the page and try again.")
+    email = reveal_email(current_user, target)
+    return _user_page(target, RoleForm(obj=target), email=email, email_shown=True)
