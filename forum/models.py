@@ -109,6 +109,7 @@ class Post(db.Model):
         UniqueConstraint("thread_id", "number", name="uq_posts_thread_number"),
         Index("ix_posts_moderation_state", "moderation_state"),
         Index("ix_posts_search_dirty", "search_dirty"),
+        Index("ix_posts_author_visible", "author_id", "deleted_at", "hidden_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -167,17 +167,22 @@ def _watch(user: User, thread: Thread) -> None:
         db.session.add(Subscription(user_id=user.id, thread_id=thread.id))
 
 
-def _set_read(user: User, thread: Thread, number: int) -> None:
+def _set_read(user: User, thread: Thread, number: int) -> bool:
+    """Move the member's read marker forward; returns whether it moved."""
     row = db.session.scalar(select(ThreadRead).where(ThreadRead.user_id == user.id, ThreadRead.thread_id == thread.id))
     if row is None:
         db.session.add(ThreadRead(user_id=user.id, thread_id=thread.id, last_read_number=number, read_at=utcnow()))
-    elif number > row.last_read_number:
+        return True
+    if number > row.last_read_number:
         row.last_read_number, row.read_at = number, utcnow()
+        return True
+    return False
 
 
 def mark_read(user: User, thread: Thread, number: int) -> None:
-    _set_read(user, thread, number)
-    db.session.commit()
+    """Commit only when the marker moves: a re-read costs no write."""
+    if _set_read(user, thread, number):
+        db.session.commit()
 
 
 def quote_markdown(post: Post) -> str:
