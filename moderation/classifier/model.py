@@ -1,0 +1,247 @@
+"""The Classifier: encoder + rules + one calibrated logistic head per label."""
+from __future__ import annotations
+
+import math
+import numbers
+from pathlib import Path
+
+import numpy as np
+
+from . import artifact
+from .common import HOLD_LABEL, LABELS, ModelUnavailable, Score
+from .rules import FEATURE_NAMES, RuleHit, apply_rules, load_clinic_domains, DEFAULT_DOMAINS_FILE, rule_features
+from .text import has_content, looks_english, shorten
+
+NON_ENGLISH_CAP = 0.05     # a post the encoder cannot read scores at most this much unless a rule fired
+SENTENCES_PER_LABEL = 2    # top driving sentences reported per label
+REPORT_FRACTION = 0.5      # report driving sentences once a label's score reaches this fraction of its threshold
+
+
+def build_features(embeddings: np.ndarray, rule_feats: np.ndarray, use_rules: bool, rule_scale: float) -> np.ndarray:
+    """Head input: [embedding (384) | rule features * rule_scale] (or the embedding alone)."""
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    if not use_rules:
+        return embeddings
+    return np.hstack([embeddings, np.asarray(rule_feats, dtype=np.float32) * np.float32(rule_scale)])
+
+
+class Head:
+    """Logistic regression with a Platt sigmoid on top: p = sigmoid(a * (w.x + b0) + b)."""
+
+    def __init__(self, label: str, coef: np.ndarray, intercept: float, platt: tuple[float, float]):
+        self.label = label
+        self.coef = np.asarray(coef, dtype=np.float64)
+        self.intercept = float(intercept)
+        self.a, self.b = float(platt[0]), float(platt[1])
+
+    def decision(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(X, dtype=np.float64) @ self.coef + self.intercept
+
+    def calibrate(self, z: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-np.clip(self.a * z + self.b, -60, 60)))
+
+    def proba(self, X: np.ndarray) -> np.ndarray:
+        return self.calibrate(self.decision(X))
+
+
+def _check_threshold(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)) \
+            or not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"{name} must be a number between 0 and 1, got {value!r}")
+    return float(value)
+
+
+class Classifier:
+    """Scores posts. Build it with moderation.classifier.load_classifier()."""
+
+    def __init__(self, version_dir: Path, manifest: dict, arrays: dict, encoder, clinic_domains: frozenset[str],
+                 thresholds: dict | None = None, hold_threshold: float | None = None):
+        self.version_dir = Path(version_dir)
+        self.manifest = manifest
+        self.version: str = manifest["version"]
+        self.encoder = encoder
+        self.clinic_domains = clinic_domains
+        feats = manifest["features"]
+        self.use_rules = bool(feats.get("use_rules", True))
+        self.rule_scale = float(feats.get("rule_scale", 1.0))
+        if self.use_rules and list(feats.get("rule_features", [])) != list(FEATURE_NAMES):
+            raise ModelUnavailable(f"{self.version}: trained with rule features {feats.get('rule_features')}, "
+                                   f"this code has {list(FEATURE_NAMES)}; retrain with `flask --app wsgi moderation train`")
+        self.heads = {label: Head(label, arrays[f"{label}.coef"], arrays[f"{label}.intercept"][0],
+                                  tuple(arrays[f"{label}.platt"])) for label in LABELS}
+        self.mu = np.asarray(arrays.get("mu", np.zeros(int(feats.get("embedding_dim", 384)))), dtype=np.float64)
+        self.emb_dim = int(feats.get("embedding_dim", 384))
+
+        base = {label: float(manifest["thresholds"][label]) for label in LABELS}
+        for label, value in (thresholds or {}).items():
+            if label not in LABELS:
+                raise ValueError(f"CLASSIFIER_THRESHOLDS: unknown label {label!r} (labels: {', '.join(LABELS)})")
+            base[label] = _check_threshold(f"threshold for {label}", value)
+        self.thresholds: dict[str, float] = base
+        self.hold_threshold: float = _check_threshold(
+            "hold threshold", manifest["hold_threshold"] if hold_threshold is None else hold_threshold)
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, instance_dir: str | Path, thresholds: dict | None = None,
+             hold_threshold: float | None = None) -> "Classifier":
+        version = artifact.read_current(instance_dir)
+        version_dir = artifact.models_dir(instance_dir) / version
+        domains = load_clinic_domains(DEFAULT_DOMAINS_FILE, Path(instance_dir) / "clinic_domains.txt")
+        return cls.from_dir(version_dir, thresholds=thresholds, hold_threshold=hold_threshold, clinic_domains=domains)
+
+    @classmethod
+    def from_dir(cls, version_dir: str | Path, thresholds: dict | None = None, hold_threshold: float | None = None,
+                 clinic_domains: frozenset[str] | None = None, encoder=None) -> "Classifier":
+        from .encoder import Encoder, EncoderUnavailable, sha256_file
+        version_dir = Path(version_dir)
+        manifest = artifact.read_manifest(version_dir)
+        arrays = artifact.load_heads(version_dir, manifest)
+        if encoder is None:
+            enc = manifest["encoder"]
+            backend = enc.get("backend", "torch-fp32")
+            onnx_path = None
+            if backend.startswith("onnx"):
+                onnx_path = version_dir / enc.get("file", artifact.ENCODER_FILE)
+                if not onnx_path.is_file():
+                    raise ModelUnavailable(f"{onnx_path} is missing: the artifact is incomplete; "
+                                           "train again with `flask --app wsgi moderation train`")
+                if enc.get("sha256") and sha256_file(onnx_path) != enc["sha256"]:
+                    raise ModelUnavailable(f"{onnx_path} is corrupt (sha256 does not match the manifest); "
+                                           "train again with `flask --app wsgi moderation train`")
+            try:
+                encoder = Encoder(backend, onnx_path=onnx_path, window_tokens=int(enc.get("window_tokens", 256)),
+                                  max_windows=int(enc.get("max_windows", 16)))
+            except EncoderUnavailable as exc:
+                raise ModelUnavailable(f"{version_dir.name}: {exc}") from exc
+        if clinic_domains is None:
+            clinic_domains = load_clinic_domains(DEFAULT_DOMAINS_FILE)
+        return cls(version_dir, manifest, arrays, encoder, clinic_domains, thresholds, hold_threshold)
+
+    # ------------------------------------------------------------------ scoring
+    def _features(self, emb: np.ndarray, rf: np.ndarray) -> np.ndarray:
+        return build_features(np.atleast_2d(emb), np.atleast_2d(rf), self.use_rules, self.rule_scale)
+
+    def embed(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Post embeddings and rule features, as used for training (no windows max, no caps)."""
+        encs = self.encoder.encode_posts([t or "" for t in texts])
+        rf = np.array([rule_features(apply_rules(t or "", self.clinic_domains)) for t in texts], dtype=np.float32)
+        return np.stack([e.embedding for e in encs]) if encs else np.zeros((0, self.emb_dim), np.float32), rf
+
+    def score(self, texts: list[str]) -> list[Score]:
+        """Score posts (any length; empty, emoji-only or non-English posts are fine). Same order as texts."""
+        if isinstance(texts, str):
+            raise TypeError("score() takes a list of texts, not a single string")
+        texts = ["" if t is None else str(t) for t in texts]
+        hits = [apply_rules(t, self.clinic_domains) for t in texts]
+        content = [has_content(t) for t in texts]
+        to_encode = [i for i, ok in enumerate(content) if ok]
+        encs = self.encoder.encode_posts([texts[i] for i in to_encode], [[h.start for h in hits[i]] for i in to_encode])
+        enc_of = dict(zip(to_encode, encs))
+        return [self._score_one(texts[i], hits[i], enc_of.get(i)) for i in range(len(texts))]
+
+    def _score_one(self, text: str, hits: list[RuleHit], enc) -> Score:
+        rf = np.asarray(rule_features(hits), dtype=np.float32)
+        notes: list[str] = []
+        scores = {label: 0.0 for label in LABELS}
+        sentences: list[dict] = []
+        if enc is None or enc.empty:
+            if text.strip():
+                notes.append("note: no words to score (emoji or symbols only)")
+        else:
+            X = self._features(enc.embedding, rf)
+            for label, head in self.heads.items():
+                p = float(head.proba(X)[0])
+                if len(enc.windows) > 1:
+                    Xw = self._features(enc.windows, np.repeat(rf[None, :], len(enc.windows), axis=0))
+                    p = max(p, float(head.proba(Xw).max()))
+                scores[label] = p
+            if enc.n_windows > 1:
+                shown = len(enc.windows)
+                notes.append(f"note: long post scored in {shown} of {enc.n_windows} windows"
+                             + (" (first, last, rule hits, evenly spaced)" if shown < enc.n_windows else "")
+                             + "; score is the highest window or whole-post score")
+            if enc.truncated_chars:
+                notes.append("note: text after the first 400,000 characters was not read by the model")
+            if not looks_english(text):
+                if not hits:
+                    scores = {label: min(p, NON_ENGLISH_CAP) for label, p in scores.items()}
+                notes.append("note: post does not look like English; the model reads English only"
+                             + ("" if hits else f", so its scores are capped at {NON_ENGLISH_CAP}"))
+            sentences = self._driving_sentences(text, enc, hits, scores)
+        scores = {label: round(float(min(1.0, max(0.0, p))), 4) for label, p in scores.items()}
+        flagged = [label for label in LABELS if scores[label] >= self.thresholds[label]]
+        hold = scores[HOLD_LABEL] >= self.hold_threshold
+        reasons: list[str] = []
+        for label in flagged:
+            reasons.append(f"model: {label} {scores[label]:.2f} (threshold {self.thresholds[label]:.2f})")
+        if hold:
+            reasons.append(f"hold: {HOLD_LABEL} {scores[HOLD_LABEL]:.2f} >= hold threshold {self.hold_threshold:.2f}")
+        for s in sentences:
+            for label in s["labels"]:
+                if label in flagged:
+                    reasons.append(f"sentence ({label} {s['scores'][label]:.2f}): \"{shorten(s['text'], 160)}\"")
+        reasons.extend(h.reason for h in hits)
+        reasons.extend(notes)
+        return Score(scores=scores, flagged=flagged, hold=hold, reasons=reasons, sentences=sentences,
+                     rules=[h.as_dict() for h in hits])
+
+    def _driving_sentences(self, text: str, enc, hits: list[RuleHit], scores: dict) -> list[dict]:
+        """Sentences that pushed each label's score up, ranked by their share of the post's logit."""
+        report = [label for label in LABELS if scores[label] >= REPORT_FRACTION * self.thresholds[label]]
+        if not report or not enc.sentences:
+            return []
+        counts = enc.sentence_counts.astype(np.float64)
+        ok = counts > 0
+        means = np.zeros_like(enc.sentence_sums, dtype=np.float64)
+        means[ok] = enc.sentence_sums[ok] / counts[ok, None]
+        norms = np.linalg.norm(means, axis=1, keepdims=True)
+        emb = means / np.maximum(norms, 1e-12)
+        # rule features of each sentence: the post's hits that start inside it
+        sent_hits: list[list[RuleHit]] = [[] for _ in enc.sentences]
+        starts = [a for a, _ in enc.sentences]
+        import bisect
+        for h in hits:
+            k = bisect.bisect_right(starts, h.start) - 1
+            if 0 <= k < len(enc.sentences) and h.start < enc.sentences[k][1]:
+                sent_hits[k].append(h)
+        srf = np.array([rule_features(sh) for sh in sent_hits], dtype=np.float32)
+        X = self._features(emb, srf)
+        sent_p = {label: head.proba(X) for label, head in self.heads.items()}
+        N = float(enc.total_tokens)
+        picked: dict[int, list[str]] = {}
+        contrib_of: dict[int, float] = {}
+        for label in report:
+            head = self.heads[label]
+            w_e = head.coef[: self.emb_dim]
+            c = (counts / N) * (means @ w_e / max(enc.post_norm, 1e-12) - float(w_e @ self.mu))
+            if self.use_rules:
+                w_r = head.coef[self.emb_dim:] * self.rule_scale
+                fired_in = srf.sum(0)
+                share = np.divide(srf, np.maximum(fired_in, 1.0))
+                c = c + share @ w_r
+            order = np.argsort(-c)
+            flagged = scores[label] >= self.thresholds[label]
+            n = 0
+            for k in order:
+                if n >= SENTENCES_PER_LABEL:
+                    break
+                if c[k] <= 0 and not (flagged and n == 0):
+                    break
+                if not flagged and sent_p[label][k] < REPORT_FRACTION * self.thresholds[label]:
+                    continue
+                picked.setdefault(int(k), []).append(label)
+                contrib_of[int(k)] = max(contrib_of.get(int(k), -1e9), float(c[k]))
+                n += 1
+        out = []
+        for k in sorted(picked, key=lambda k: -contrib_of[k]):
+            a, b = enc.sentences[k]
+            out.append({
+                "text": shorten(text[a:b], 300),
+                "scores": {label: round(float(sent_p[label][k]), 4) for label in LABELS},
+                "labels": picked[k],
+                "contribution": round(contrib_of[k], 4),
+                "start": a,
+                "end": b,
+            })
+        return out
