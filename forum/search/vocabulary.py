@@ -1,7 +1,8 @@
 """MS vocabulary: synonym groups and a spelling dictionary, read from a plain text file.
 
-The file (forum/search/data/synonyms.txt by default; SEARCH_SYNONYMS_FILE overrides it) holds
-one group per line, comma-separated. It is read again whenever it changes on disk, so admins
+The file (forum/search/data/synonyms.txt by default; SEARCH_SYNONYMS_FILE overrides it) uses the
+Solr synonyms format: "a, b, c" is a group of equals; "a, b => c, d" expands a and b to c and d
+but not the other way round (a broader term finding narrower ones). It is read again whenever it changes on disk, so admins
 edit it without a code change or a reindex: synonyms are applied to queries, not to the index.
 """
 from __future__ import annotations
@@ -39,18 +40,15 @@ class Vocabulary:
     max_words: int = 1
     spelling: list[str] = field(default_factory=list)
 
-    def add_group(self, terms: list[str]) -> None:
-        entries = []
-        for term in terms:
-            tokens = tuple(words(term))
-            key = tuple(stem(t) for t in tokens if t not in STOP_WORDS)
-            if key:
-                entries.append(Entry(tokens, key))
+    def add_group(self, terms: list[str], expands_to: list[str] | None = None) -> None:
+        """Equal terms, or (with `expands_to`) terms that also find the narrower `expands_to`."""
+        entries = _entries(terms)
+        targets = _entries(expands_to or [])
         if not entries:
             return
         index = len(self.groups)
-        self.groups.append(entries)
-        if len(entries) > 1:
+        self.groups.append(entries + [t for t in targets if t not in entries])
+        if len(self.groups[index]) > 1:
             for entry in entries:
                 self.by_key.setdefault(entry.key, set()).add(index)
                 self.max_words = max(self.max_words, len(entry.key))
@@ -91,13 +89,31 @@ class Vocabulary:
         return self
 
 
+def _entries(terms: list[str]) -> list[Entry]:
+    entries = []
+    for term in terms:
+        tokens = tuple(words(term))
+        key = tuple(stem(t) for t in tokens if t not in STOP_WORDS)
+        if key and all(e.key != key for e in entries):
+            entries.append(Entry(tokens, key))
+    return entries
+
+
+def _terms(part: str) -> list[str]:
+    return [t.strip() for t in part.split(",") if t.strip()]
+
+
 def parse(text: str) -> Vocabulary:
     vocab = Vocabulary()
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        vocab.add_group([t.strip() for t in line.split(",") if t.strip()])
+        if "=>" in line:
+            left, right = line.split("=>", 1)
+            vocab.add_group(_terms(left), _terms(right))
+        else:
+            vocab.add_group(_terms(line))
     return vocab.finish()
 
 

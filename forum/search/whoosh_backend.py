@@ -1,0 +1,392 @@
+"""Whoosh backend: an embedded index under FORUM_INSTANCE_DIR/search/whoosh/.
+
+Layout: one directory per build (idx-...), and a CURRENT file naming the live one. A rebuild
+writes a new directory and swaps CURRENT atomically when it is complete, so searches go on
+answering from the old one meanwhile. Web requests only read; writes (sync, rebuild) happen in
+the worker or the CLI. rebuild.lock (flock) keeps syncs out while a rebuild runs: the rebuild
+reads each post after clearing its flag, so whatever changes meanwhile is synced after the swap.
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from itertools import islice
+from pathlib import Path
+
+from flask import current_app
+from whoosh import index as whoosh_index
+from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.query import And, NullQuery, NumericRange, Or, Phrase, Prefix, Term
+from whoosh.scoring import BM25F
+from whoosh.writing import LockError
+
+from forum.extensions import db
+from forum.search import documents
+from forum.search.analysis import STOP_WORDS, stem, whoosh_analyzer
+from forum.search.base import Progress, RawHit, RawPage, RebuildRunning, SearchUnavailable
+from forum.search.plan import Alt, Plan
+
+log = logging.getLogger(__name__)
+TITLE_BOOST = 1.6
+MAX_DEPTH = 6400          # posts collected at most to fill a page with distinct threads
+EPOCH = datetime(1970, 1, 1)
+
+
+def schema() -> Schema:
+    analyzer = whoosh_analyzer()
+    return Schema(
+        post_id=ID(stored=True, unique=True),
+        thread_id=NUMERIC(int, bits=64, stored=True, sortable=True),
+        category_id=ID(),
+        author_id=ID(),
+        created=NUMERIC(int, bits=64, stored=True, sortable=True),
+        title=TEXT(analyzer=analyzer, phrase=True),
+        body=TEXT(analyzer=analyzer, phrase=True),
+    )
+
+
+def _seconds(value: datetime | None) -> int:
+    return int((value - EPOCH).total_seconds()) if value else 0
+
+
+def _datetime(seconds: int | None) -> datetime | None:
+    return datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None) if seconds is not None else None
+
+
+def _fields(doc: documents.Document) -> dict:
+    return {"post_id": str(doc.post_id), "thread_id": doc.thread_id, "category_id": str(doc.category_id),
+            "author_id": str(doc.author_id), "created": _seconds(doc.created), "title": doc.title, "body": doc.text}
+
+
+# ---------------------------------------------------------------- query building
+
+def _alt_query(alt: Alt, fields: list[tuple[str, float]], quoted: bool):
+    """One wording in the title or the body. Only quoted phrases check word positions: a phrase
+    matcher cannot skip ahead (Whoosh's block-max pruning), and on 200,000 posts that is the
+    difference between milliseconds and a second; unquoted multi-word terms need all their words."""
+    parts = []
+    content = [stem(w) for w in alt.words if w not in STOP_WORDS]
+    for field, field_boost in fields:
+        boost = alt.boost * field_boost
+        if alt.prefix:
+            parts.append(Prefix(field, alt.words[0], boost=boost))
+        elif len(content) == 1:
+            parts.append(Term(field, content[0], boost=boost))
+        elif content and quoted:
+            parts.append(Phrase(field, content, boost=boost))
+        elif content:
+            parts.append(And([Term(field, c, boost=boost / len(content)) for c in content]))
+    return parts
+
+
+def build_query(plan: Plan):
+    fields = [("title", TITLE_BOOST)] if plan.in_title else [("title", TITLE_BOOST), ("body", 1.0)]
+    concepts = []
+    for concept in plan.concepts:
+        parts = [q for alt in concept.alts for q in _alt_query(alt, fields, concept.quoted)]
+        if parts:
+            concepts.append(Or(parts))
+    if not concepts:
+        return NullQuery
+    return And(concepts) if plan.match_all else Or(concepts)
+
+
+def build_filter(plan: Plan):
+    parts = []
+    if plan.category_ids is not None:
+        parts.append(Or([Term("category_id", str(i)) for i in plan.category_ids]) if plan.category_ids else NullQuery)
+    if plan.author_ids is not None:
+        parts.append(Or([Term("author_id", str(i)) for i in plan.author_ids]) if plan.author_ids else NullQuery)
+    if plan.after or plan.before:
+        start = _seconds(plan.after) if plan.after else None
+        end = _seconds(plan.before) - 1 if plan.before else None
+        parts.append(NumericRange("created", start, end))
+    return And(parts) if parts else None
+
+
+def _collect(searcher, query, depth: int, budget: float, kwargs: dict):
+    """Run the query, keeping what was found if it takes longer than `budget` seconds."""
+    collector = TimeLimitCollector(searcher.collector(limit=depth, **kwargs), timelimit=budget)
+    try:
+        searcher.search_with_collector(query, collector)
+    except TimeLimit:
+        log.info("search for %s stopped after %.2f s with the matches found so far", query, budget)
+    return collector.results()
+
+
+def _group(results, limit: int | None, columns) -> list[RawHit]:
+    """The best post of each thread, in result order, with how many more matched in the thread."""
+    thread_col, created_col = columns
+    by_thread: dict[int, RawHit] = {}
+    hits: list[RawHit] = []
+    for hit in results:
+        thread_id = thread_col[hit.docnum]
+        if thread_id in by_thread:
+            by_thread[thread_id].more_in_thread += 1
+            continue
+        raw = RawHit(0, thread_id, hit.score, _datetime(created_col[hit.docnum]))
+        raw.docnum = hit.docnum
+        by_thread[thread_id] = raw
+        hits.append(raw)
+    return hits if limit is None else hits[:limit]
+
+
+# ---------------------------------------------------------------- storage
+
+class _Readers(threading.local):
+    def __init__(self):
+        self.by_root: dict[str, tuple[str, object]] = {}
+
+
+_readers = _Readers()
+
+
+class WhooshBackend:
+    name = "whoosh"
+
+    def __init__(self, root: Path | None = None):
+        self.root = Path(root or Path(current_app.config["FORUM_INSTANCE_DIR"]) / "search" / "whoosh")
+
+    # -- layout
+    @property
+    def pointer(self) -> Path:
+        return self.root / "CURRENT"
+
+    def current_dir(self) -> Path | None:
+        try:
+            name = self.pointer.read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        return self.root / name if name else None
+
+    def _open(self, path: Path):
+        ix = whoosh_index.open_dir(str(path))
+        return ix
+
+    # -- reading
+    def _searcher(self):
+        path = self.current_dir()
+        if path is None or not path.is_dir():
+            raise SearchUnavailable("the search index has not been built yet")
+        key = str(self.root)
+        cached = _readers.by_root.get(key)
+        if cached and cached[0] == path.name:
+            # Not Searcher.refresh(): it reuses segment readers and so misses new deletions.
+            try:
+                if cached[1].up_to_date():
+                    return cached[1]
+            except Exception:  # the files changed under us: open afresh below
+                log.warning("whoosh searcher check failed; reopening", exc_info=True)
+        try:
+            searcher = self._open(path).searcher(weighting=BM25F())
+        except Exception as exc:
+            raise SearchUnavailable(f"the search index cannot be opened ({exc.__class__.__name__})") from exc
+        if cached:
+            try:
+                cached[1].close()
+            except Exception:
+                pass
+        _readers.by_root[key] = (path.name, searcher)
+        return searcher
+
+    def _forget_searcher(self) -> None:
+        cached = _readers.by_root.pop(str(self.root), None)
+        if cached:
+            try:
+                cached[1].close()
+            except Exception:
+                pass
+
+    def search(self, plan: Plan, limit: int) -> RawPage:
+        query = build_query(plan)
+        if query is NullQuery:
+            return RawPage()
+        try:
+            return self._run(plan, query, limit)
+        except SearchUnavailable:
+            raise
+        except Exception as exc:
+            log.exception("whoosh search failed")
+            self._forget_searcher()
+            raise SearchUnavailable(f"the search index could not be read ({exc.__class__.__name__})") from exc
+
+    def _run(self, plan: Plan, query, limit: int) -> RawPage:
+        """Top posts (Whoosh skips blocks that cannot make the top), grouped into threads here.
+
+        Whoosh's own collapse= would score every matching post, which is slow for common words
+        in a big forum; instead collect a few posts per wanted thread, more if threads repeat.
+        """
+        searcher = self._searcher()
+        kwargs = {"filter": build_filter(plan)}
+        if plan.order == "latest":
+            kwargs.update(sortedby="created", reverse=True)
+        reader = searcher.reader()
+        columns = (reader.column_reader("thread_id"), reader.column_reader("created"))
+        depth = max(100, limit * 4)
+        while True:
+            results = _collect(searcher, query, depth, plan.budget, kwargs)
+            seen = results.scored_length()
+            every = _group(results, None, columns)
+            if len(every) >= limit or seen < depth or depth >= MAX_DEPTH:
+                break
+            depth *= 4
+        hits = every[:limit]
+        for raw in hits:
+            raw.post_id = int(searcher.stored_fields(raw.docnum)["post_id"])
+        threads = len(every)
+        if seen >= depth:     # not every match was seen: scale the estimated posts by threads per post
+            threads = max(threads, int(results.estimated_length() * threads / max(seen, 1)))
+        return RawPage(hits, max(threads, len(hits)))
+
+    def doc_frequency(self, word: str) -> int:
+        try:
+            searcher = self._searcher()
+        except SearchUnavailable:
+            return 0
+        term = stem(word)
+        return searcher.doc_frequency("body", term) + searcher.doc_frequency("title", term)
+
+    # -- writing
+    @contextmanager
+    def _rebuild_lock(self, exclusive: bool, wait: bool = False):
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "rebuild.lock", "a+") as handle:
+            mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | (0 if wait else fcntl.LOCK_NB)
+            try:
+                fcntl.flock(handle, mode)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _writer(self):
+        path = self.current_dir()
+        if path is None:
+            raise SearchUnavailable("no index to write to")
+        return self._open(path).writer(timeout=2.0)
+
+    def sync_dirty(self, batch_size: int) -> int:
+        with self._rebuild_lock(exclusive=False) as free:
+            if not free:
+                return 0           # a rebuild is running; it will leave anything new flagged
+            dirty = documents.take_dirty(batch_size)
+            if not dirty:
+                return 0
+            try:
+                self._apply(documents.affected_post_ids(dirty))
+            except (LockError, SearchUnavailable) as exc:
+                log.info("search index busy or missing, will retry: %s", exc)
+                db.session.rollback()
+                return 0
+            documents.clear_dirty(dirty)
+            db.session.commit()
+            return len(dirty)
+
+    def index_ids(self, post_ids: list[int]) -> None:
+        with self._rebuild_lock(exclusive=False, wait=True):
+            self._apply(post_ids)
+
+    def remove_ids(self, post_ids: list[int]) -> None:
+        with self._rebuild_lock(exclusive=False, wait=True):
+            writer = self._writer()
+            for post_id in post_ids:
+                writer.delete_by_term("post_id", str(post_id))
+            writer.commit()
+
+    def _apply(self, post_ids: list[int]) -> None:
+        docs = documents.load_documents(post_ids)
+        public = {d.post_id for d in docs}
+        writer = self._writer()
+        try:
+            for doc in docs:
+                writer.update_document(**_fields(doc))
+            for post_id in set(post_ids) - public:
+                writer.delete_by_term("post_id", str(post_id))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    # -- health and rebuild
+    def healthy(self) -> bool:
+        path = self.current_dir()
+        if path is None or not path.is_dir():
+            return False
+        try:
+            ix = self._open(path)
+            with ix.reader() as reader:
+                reader.doc_count()
+                list(islice(reader.all_terms(), 1))
+                if reader.doc_count():
+                    next(iter(reader.iter_docs()), None)
+            return True
+        except Exception:
+            log.warning("search index at %s cannot be read", path, exc_info=True)
+            return False
+
+    def ensure(self) -> bool:
+        if self.healthy():
+            return False
+        try:
+            self.rebuild()
+        except RebuildRunning:
+            return False
+        return True
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        with self._rebuild_lock(exclusive=True, wait=False) as acquired:
+            if not acquired:
+                raise RebuildRunning("another process is rebuilding the search index")
+            return self._rebuild(progress)
+
+    def _rebuild(self, progress: Progress | None) -> int:
+        name = f"idx-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}-{os.getpid()}"
+        path = self.root / name
+        path.mkdir(parents=True)
+        total, done, first_id = documents.count_posts(), 0, None
+        ix = whoosh_index.create_in(str(path), schema())
+        procs = int(current_app.config.get("SEARCH_REINDEX_PROCESSES") or min(4, os.cpu_count() or 1))
+        # Several processes analyse and write a segment each (Whoosh's MpWriter); no final merge.
+        writer = ix.writer(limitmb=128, procs=procs, multisegment=True) if procs > 1 else ix.writer(limitmb=256)
+        try:
+            for ids in documents.id_batches(1000):
+                first_id = first_id or ids[0]
+                documents.clear_dirty_ids(ids)
+                db.session.commit()
+                for doc in documents.load_documents(ids):
+                    writer.add_document(**_fields(doc))
+                done += len(ids)
+                if progress:
+                    progress(done, total)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            db.session.rollback()
+            if first_id is not None:
+                documents.mark_dirty_from(first_id)
+                db.session.commit()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        self._swap(name)
+        return done
+
+    def _swap(self, name: str) -> None:
+        previous = self.current_dir()
+        tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
+        tmp.write_text(name, encoding="utf-8")
+        os.replace(tmp, self.pointer)
+        keep = {name, previous.name if previous else ""}
+        for old in self.root.glob("idx-*"):
+            if old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+

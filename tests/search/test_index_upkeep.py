@@ -1,0 +1,86 @@
+"""The index can vanish, break or be rebuilt without search failing or web requests waiting."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sqlalchemy import text
+
+from forum.extensions import db
+from forum.search import ensure_index, get_backend, rebuild_index, search, sync_dirty_posts
+from tests.search.corpus import post_thread
+from tests.search.test_finding import titles
+
+
+def break_index(backend: str, how: str) -> None:
+    if backend == "postgres":
+        db.session.execute(text("DROP TABLE post_search"))
+        db.session.commit()
+        return
+    live = get_backend().current_dir()
+    if how == "missing":
+        shutil.rmtree(live)
+        return
+    for path in Path(live).iterdir():
+        if path.suffix in (".toc", ".seg", ".trm", ".pst"):
+            path.write_bytes(b"\x00garbage" * 3)
+
+
+def test_a_missing_index_says_unavailable_and_the_worker_rebuilds_it(forum, backend, client):
+    break_index(backend, "missing")
+    results = search("ocrevus", None)
+    assert results.unavailable and not results.hits
+    assert any("temporarily unavailable" in m for m in results.messages)
+    page = client.get("/search?q=ocrevus")
+    assert page.status_code == 503 and "temporarily unavailable" in page.get_data(as_text=True)
+    api = client.get("/api/v1/search?q=ocrevus")
+    assert api.status_code == 503 and "temporarily unavailable" in api.get_json()["message"]
+    assert sync_dirty_posts() == 0           # the worker's sync does not fail either
+    assert ensure_index() is True
+    assert ensure_index() is False
+    assert "Ocrelizumab infusion day tips" in titles(search("ocrevus", None))
+
+
+def test_a_corrupt_whoosh_index_is_detected_and_rebuilt(forum, backend):
+    if backend != "whoosh":
+        return
+    break_index(backend, "corrupt")
+    assert search("ocrevus", None).unavailable
+    assert ensure_index() is True
+    assert "Ocrelizumab infusion day tips" in titles(search("ocrevus", None))
+
+
+def test_reindex_builds_aside_and_swaps_when_complete(forum, backend):
+    post_thread("Zeposia experiences", "Ozanimod has been easy for me.")       # flagged, not yet indexed
+    seen_during = []
+
+    def progress(done: int, total: int) -> None:
+        seen_during.append((titles(search("ocrevus", None)), search("zeposia", None).total))
+
+    assert rebuild_index(progress=progress) > 0
+    assert seen_during and all("Ocrelizumab infusion day tips" in t and n == 0 for t, n in seen_during)
+    assert titles(search("zeposia", None)) == ["Zeposia experiences"]
+    assert sync_dirty_posts() == 0           # the rebuild cleared the flags of what it indexed
+
+
+def test_reindex_command_shows_progress_and_a_summary(forum, app):
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Search index rebuilt" in result.output and "posts/s" in result.output
+    assert "Ocrelizumab infusion day tips" in titles(search("ocrevus", None))
+
+
+def test_searches_answer_while_a_writer_holds_the_whoosh_lock(forum, backend):
+    if backend != "whoosh":
+        return
+    from whoosh import index
+
+    writer = index.open_dir(str(get_backend().current_dir())).writer()
+    try:
+        assert "Ocrelizumab infusion day tips" in titles(search("ocrevus", None))
+        post_thread("Ponvory", "Ponesimod questions.")
+        assert sync_dirty_posts() == 0       # the worker waits its turn instead of failing
+    finally:
+        writer.cancel()
+    assert sync_dirty_posts() == 1
+    assert titles(search("ponesimod", None)) == ["Ponvory"]

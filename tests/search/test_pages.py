@@ -1,0 +1,95 @@
+"""The search box, the results page and the JSON API, as a browser or a script sees them."""
+from __future__ import annotations
+
+import re
+
+
+def test_every_page_has_a_labelled_search_box(client, ctx):
+    html = client.get("/").get_data(as_text=True)
+    assert 'role="search"' in html and 'action="/search"' in html
+    assert re.search(r'<label for="site-search">[^<]+</label>', html)
+
+
+def test_results_page_shows_grouped_highlighted_results(forum, client):
+    response = client.get("/search?q=tecfidera+hair+loss")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<mark>Hair thinning</mark> after two years on <mark>DMF</mark>" in html
+    assert "<h1>" in html and '<label for="search-q">' in html
+    assert html.index("<h1>") < html.index("<h2") < html.index("<h3")
+    assert 'value="tecfidera hair loss"' in html
+    assert "/p/" in html                    # each result links to its post
+
+
+def test_results_page_without_a_query_shows_the_form(client, ctx):
+    response = client.get("/search")
+    assert response.status_code == 200 and '<label for="search-q">' in response.get_data(as_text=True)
+
+
+def test_results_page_offers_did_you_mean_and_sorting(forum, client):
+    html = client.get("/search?q=modafinnil").get_data(as_text=True)
+    assert "modafinil" in html.lower() and ("Did you mean" in html or "Showing results for" in html)
+    html = client.get("/search?q=steroids&order=latest").get_data(as_text=True)
+    assert 'value="latest" selected' in html
+
+
+def test_results_page_paginates(forum, client):
+    from forum.search import sync_dirty_posts
+    from tests.search.corpus import post_thread
+
+    for n in range(23):
+        post_thread(f"Vitamin D and sunshine {n}", "Vitamin D levels in winter.")
+    sync_dirty_posts()
+    first = client.get("/search?q=vitamin+d").get_data(as_text=True)
+    assert "Page 1 of 2" in first and 'rel="next"' in first and "q=vitamin" in first
+    second = client.get("/search?q=vitamin+d&page=2").get_data(as_text=True)
+    assert second.count('class="thread-row"') == 3
+
+
+def test_bad_page_numbers_get_a_clear_400(forum, client):
+    for bad in ("abc", "0", "-1", "1.5", "99999999999999999999", "%00"):
+        response = client.get(f"/search?q=fatigue&page={bad}")
+        assert response.status_code == 400, bad
+        assert "page" in response.get_data(as_text=True).lower()
+    assert client.get("/search?q=fatigue&page=5000").status_code == 400
+
+
+def test_hostile_queries_never_give_a_500(forum, client):
+    for query in ("%00", "a" * 10_000, "%22%22%22", "%FF%FE", "<script>alert(1)</script>", "*", "((", "order:"):
+        for url in (f"/search?q={query}", f"/api/v1/search?q={query}"):
+            response = client.get(url)
+            assert response.status_code < 500, url
+    html = client.get("/search?q=<script>alert(1)</script>").get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+
+
+def test_api_returns_the_documented_shape(forum, client):
+    response = client.get("/api/v1/search?q=PML+risk&page=1&per_page=5")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["query"] == "PML risk" and data["total"] >= 1
+    first = data["results"][0]
+    assert set(first) == {"post_id", "external_id", "thread_id", "thread_title", "snippet", "score", "created"}
+    assert first["thread_title"] == "What does my JCV index of 0.9 mean?"
+    assert first["external_id"] is None and first["created"].endswith("Z")
+    assert isinstance(first["score"], float)
+
+
+def test_api_gives_external_ids_of_imported_posts(forum, client):
+    from forum.extensions import db
+    from forum.search import sync_dirty_posts
+
+    reply = forum.replies["Clinica Ruiz in Puebla for aHSCT"]
+    reply.external_id, reply.search_dirty = "old-forum-4711", True
+    db.session.commit()
+    sync_dirty_posts()
+    data = client.get("/api/v1/search?q=mobilisation").get_json()
+    assert [r["external_id"] for r in data["results"]] == ["old-forum-4711"]
+
+
+def test_api_rejects_bad_parameters_with_json_messages(forum, client):
+    for url in ("/api/v1/search", "/api/v1/search?q=", "/api/v1/search?q=x&per_page=0",
+                "/api/v1/search?q=x&per_page=500", "/api/v1/search?q=x&page=zero"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert response.get_json()["message"]
