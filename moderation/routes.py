@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_limiter.util import get_remote_address
 
 from forum.boards.queries import first_post
+from forum.privacy.iphash import hashed_remote_address
 from forum.extensions import db, limiter
 from forum.markup import plain_text
 from forum.models import Post, User
@@ -92,7 +92,7 @@ def _member_key() -> str:
     """Report limits count per member, not per address (many members share a clinic's Wi-Fi)."""
     if current_user.is_authenticated:
         return f"member:{current_user.id}"
-    return get_remote_address()
+    return hashed_remote_address()
 
 
 def _excerpt(post: Post, length: int = 240) -> str:
