@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import string
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path

@@ -26,6 +26,7 @@ class RawHit:
     created: datetime | None
     more_in_thread: int = 0
     partial: bool | None = None      # True: has only some of the query's words
+    docnum: int | None = None        # the embedded index's own document number, while collecting
 
 
 @dataclass

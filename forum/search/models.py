@@ -2,11 +2,12 @@
 
 It lives in a MetaData of its own, not in db.metadata: the table exists only on PostgreSQL
 (the migration is a no-op on SQLite), and create_all / table cleanups on SQLite must not see it.
-Rows reference posts with ON DELETE CASCADE, so truncating posts also empties it.
+Rows reference posts with ON DELETE CASCADE (a constraint the migration creates; the Table below
+leaves it out because posts is not in this MetaData), so truncating posts also empties it.
 """
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, MetaData, Table
+from sqlalchemy import Column, DateTime, Index, Integer, MetaData, Table
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
 search_metadata = MetaData()
@@ -14,7 +15,7 @@ search_metadata = MetaData()
 post_search = Table(
     "post_search",
     search_metadata,
-    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("post_id", Integer, primary_key=True),
     Column("thread_id", Integer, nullable=False),
     Column("category_id", Integer, nullable=False),
     Column("author_id", Integer, nullable=False),

@@ -19,6 +19,7 @@ from forum.search.vocabulary import Vocabulary, edit_budget
 EXACT, SYNONYM, FUZZY = 1.0, 0.75, 0.55
 RARE = 3   # a word found in fewer posts than this may be a typo
 STRICT_BUDGET, LOOSE_BUDGET = 2.0, 0.25   # safety caps for pathological queries on a busy machine
+LOOSE_CANDIDATES = 3000   # "some of the words" only fills a page: rank a sample of the matches
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Plan:
     order: str = "relevance"
     corrections: dict[str, str] = field(default_factory=dict)
     budget: float = STRICT_BUDGET       # seconds an embedded index may spend collecting matches
+    max_candidates: int | None = None   # a database backend ranks at most this many matching posts
 
     @property
     def can_loosen(self) -> bool:
@@ -66,7 +68,8 @@ class Plan:
     def loosened(self) -> "Plan":
         """Any of the words will do; posts with more of them (or the exact phrase) rank higher."""
         concepts = [part for concept in self.concepts for part in concept.words()]
-        return Plan(**{**self.__dict__, "concepts": concepts, "match_all": False, "budget": LOOSE_BUDGET})
+        return Plan(**{**self.__dict__, "concepts": concepts, "match_all": False, "budget": LOOSE_BUDGET,
+                                     "max_candidates": LOOSE_CANDIDATES})
 
     def highlight(self) -> tuple[set[str], set[str], list[tuple[str, ...]]]:
         """Stems to mark, prefixes to mark, and stem phrases to mark."""

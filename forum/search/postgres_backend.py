@@ -155,13 +155,16 @@ class PostgresBackend:
         if plan.before:
             where.append("created_at < :before")
             params["before"] = plan.before
+        cap = ""
+        if plan.max_candidates:
+            cap, params["cap"] = "LIMIT :cap", plan.max_candidates
         latest = plan.order == "latest"
         inner = "created_at DESC, post_id DESC" if latest else "score DESC, post_id"
         outer = "created_at DESC, post_id DESC" if latest else "score DESC, post_id"
         sql = f"""
             WITH m AS (
                 SELECT post_id, thread_id, created_at, {' + '.join(ranks)} AS score
-                FROM post_search WHERE {' AND '.join(where)}
+                FROM post_search WHERE {' AND '.join(where)} {cap}
             )
             SELECT post_id, thread_id, created_at, score, more, count(*) OVER () AS total FROM (
                 SELECT DISTINCT ON (thread_id) post_id, thread_id, created_at, score,

@@ -7,7 +7,6 @@ as it is now, so a post hidden a second ago is already gone from results and sni
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -23,9 +22,9 @@ from forum.search.query import ParsedQuery, parse
 from forum.search.results import Hit, Results
 from forum.search.snippets import mark_all, snippet
 from forum.search.vocabulary import load_vocabulary
+from forum.search.whoosh_backend import WhooshBackend
 from forum.text import name_key
 from forum.visibility import visible_posts_clause, visible_threads_clause
-from forum.search.whoosh_backend import WhooshBackend
 
 log = logging.getLogger(__name__)
 MAX_PER_PAGE = 50

@@ -13,7 +13,6 @@ import logging
 import os
 import shutil
 import threading
-import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from itertools import islice
@@ -113,7 +112,8 @@ def build_filter(plan: Plan):
 
 def _collect(searcher, query, depth: int, budget: float, kwargs: dict):
     """Run the query, keeping what was found if it takes longer than `budget` seconds."""
-    collector = TimeLimitCollector(searcher.collector(limit=depth, **kwargs), timelimit=budget)
+    # use_alarm=False: SIGALRM only works in the main thread, and web servers search from others.
+    collector = TimeLimitCollector(searcher.collector(limit=depth, **kwargs), timelimit=budget, use_alarm=False)
     try:
         searcher.search_with_collector(query, collector)
     except TimeLimit:

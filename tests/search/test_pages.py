@@ -93,3 +93,23 @@ def test_api_rejects_bad_parameters_with_json_messages(forum, client):
         response = client.get(url)
         assert response.status_code == 400, url
         assert response.get_json()["message"]
+
+
+def test_search_works_from_a_worker_thread_like_a_threaded_server(forum, app):
+    import threading
+
+    from forum.search import search
+
+    found = {}
+
+    def run():
+        with app.app_context():
+            results = search("ocrevus", None)
+            found["titles"] = [h.thread_title for h in results.hits]
+            found["unavailable"] = results.unavailable
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    assert found == {"titles": found.get("titles"), "unavailable": False}
+    assert "Ocrelizumab infusion day tips" in found["titles"]
