@@ -77,7 +77,9 @@ def apply_score(post: Post, result: ScoreLike, model_version: str, revision_seen
 
 
 def decide_state(post: Post, result: ScoreLike) -> str:
-    if result.hold or (result.flagged and _is_new_members_first_link_post(post)):
+    """Moderators' and admins' posts are flagged at most, never held: staff are not pre-screened."""
+    may_hold = not post.author.is_moderator
+    if may_hold and (result.hold or (result.flagged and _is_new_members_first_link_post(post))):
         return "held"
     return "flagged" if result.flagged else "clean"
 

@@ -155,3 +155,12 @@ def test_worker_once_without_a_model_leaves_posts_pending(app, ctx, client):
     assert "Classifier unavailable" in result.output or "No classifier model" in result.output
     assert state(1) == "pending"
     assert client.get("/t/1").status_code == 200
+
+
+def test_staff_posts_are_flagged_but_never_held(ctx, client):
+    thread = create_thread(author=create_user("Veteran"))
+    moderator = create_user("Moderator", role="moderator")
+    post = create_reply(moderator, thread, "Reminder: posts with HOLDME prices and contact details get removed")
+    pipeline.process_batch(KeywordClassifier())
+    assert state(post.id) == "flagged"
+    assert "HOLDME prices" in client.get(f"/t/{thread.id}").get_data(as_text=True)
