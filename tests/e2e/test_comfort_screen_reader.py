@@ -71,6 +71,7 @@ def test_form_errors_are_announced_and_tied_to_their_fields(open_page, site):
     page.goto(site(f"/c/{site.ids['category_slug']}/new"))
     page.get_by_role("button", name="Post thread").click()
     expect(page.get_by_role("alert")).to_contain_text("Give your thread a title.")
+    expect(page.locator("#title")).to_be_focused()  # the deferred script moves focus once it runs
     focused = page.evaluate("""() => {
         const el = document.activeElement;
         const ids = (el.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
