@@ -6,6 +6,7 @@ applies a strict allowlist, so even a renderer bug cannot let markup through.
 from __future__ import annotations
 
 import re
+from typing import Callable
 from functools import lru_cache
 
 import bleach
@@ -30,23 +31,28 @@ LINK_REL = "nofollow ugc noopener noreferrer"
 MENTION_RE = re.compile(r"(?<![\w@/])@([A-Za-z0-9_][A-Za-z0-9_.-]{1,38}[A-Za-z0-9_])")
 
 
-def _mention_rule(state) -> None:
-    """Turn @name in plain text into a link to the member's profile."""
+def _rewrite_inline(state, rewrite: Callable[[Token, int], list[Token] | None]) -> None:
+    """Walk every inline token with its link depth; `rewrite` returns replacements or None to keep it."""
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
         children: list[Token] = []
         link_depth = 0
         for tok in block.children:
-            if tok.type == "link_open":
-                link_depth += 1
-            elif tok.type == "link_close":
-                link_depth -= 1
-            if tok.type != "text" or link_depth or "@" not in tok.content:
-                children.append(tok)
-                continue
-            children.extend(_split_mentions(tok.content))
+            link_depth += {"link_open": 1, "link_close": -1}.get(tok.type, 0)
+            replacement = rewrite(tok, link_depth)
+            children.extend([tok] if replacement is None else replacement)
         block.children = children
+
+
+def _mention_rule(state) -> None:
+    """Turn @name in plain text into a link to the member's profile."""
+    def rewrite(tok: Token, link_depth: int) -> list[Token] | None:
+        if tok.type != "text" or link_depth or "@" not in tok.content:
+            return None
+        return _split_mentions(tok.content)
+
+    _rewrite_inline(state, rewrite)
 
 
 def _split_mentions(content: str) -> list[Token]:
@@ -70,25 +76,18 @@ def _is_local(url: str) -> bool:
 
 def _external_images_rule(state) -> None:
     """A picture from another site becomes a link to it: pages never make a request to another host."""
-    for block in state.tokens:
-        if block.type != "inline" or not block.children:
-            continue
-        children: list[Token] = []
-        link_depth = 0
-        for tok in block.children:
-            link_depth += {"link_open": 1, "link_close": -1}.get(tok.type, 0)
-            src = str(tok.attrGet("src") or "") if tok.type == "image" else ""
-            if tok.type != "image" or _is_local(src):
-                children.append(tok)
-                continue
-            label = _text(f"Image: {tok.content}" if tok.content else "Image")
-            if link_depth:  # already inside a link: the words are enough
-                children.append(label)
-                continue
-            link = Token("link_open", "a", 1)
-            link.attrs = {"href": src}
-            children.extend([link, label, Token("link_close", "a", -1)])
-        block.children = children
+    def rewrite(tok: Token, link_depth: int) -> list[Token] | None:
+        src = str(tok.attrGet("src") or "") if tok.type == "image" else ""
+        if tok.type != "image" or _is_local(src):
+            return None
+        label = _text(f"Image: {tok.content}" if tok.content else "Image")
+        if link_depth:  # already inside a link: the words are enough
+            return [label]
+        link = Token("link_open", "a", 1)
+        link.attrs = {"href": src}
+        return [link, label, Token("link_close", "a", -1)]
+
+    _rewrite_inline(state, rewrite)
 
 
 def _text(content: str) -> Token:
