@@ -93,8 +93,17 @@ def test_snippets_mark_matches_escape_html_and_skip_markdown(forum):
 def test_order_latest_and_pagination(forum):
     from forum.search import sync_dirty_posts
 
+    from datetime import timedelta
+
+    from forum.extensions import db
+    from forum.models import Post, utcnow
+
+    start = utcnow() - timedelta(days=1)
     for n in range(5):
-        post_thread(f"Vitamin D question {n}", "How much vitamin D do you take?")
+        thread = post_thread(f"Vitamin D question {n}", "How much vitamin D do you take?")
+        for post in db.session.scalars(db.select(Post).where(Post.thread_id == thread.id)):
+            post.created_at = start + timedelta(minutes=n)  # distinct times: a fast machine writes several per tick
+    db.session.commit()
     sync_dirty_posts()
     first, second = search("vitamin d", None, page=1, per_page=3), search("vitamin d", None, page=2, per_page=3)
     assert first.total == second.total == 5
