@@ -6,6 +6,7 @@ applies a strict allowlist, so even a renderer bug cannot let markup through.
 from __future__ import annotations
 
 import re
+from html import unescape
 from typing import Callable
 from functools import lru_cache
 
@@ -141,5 +142,8 @@ def render_markdown(text: str) -> str:
 
 
 def plain_text(html: str) -> str:
-    """Visible text of rendered HTML, for search and excerpts."""
-    return re.sub(r"\s+", " ", bleach.clean(html, tags=set(), strip=True)).strip()
+    """Visible text of rendered HTML, entities decoded: what a reader sees, for the classifier and excerpts.
+
+    Callers get plain text, not markup: templates escape it again on output.
+    """
+    return re.sub(r"\s+", " ", unescape(bleach.clean(html, tags=set(), strip=True))).strip()

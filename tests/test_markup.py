@@ -66,3 +66,8 @@ def test_mentions_link_to_profiles_but_not_inside_code_or_emails():
 
 def test_plain_text_strips_tags():
     assert plain_text(render_markdown("**Tecfidera** and *hair* loss")) == "Tecfidera and hair loss"
+
+
+def test_plain_text_decodes_entities_so_readers_and_the_classifier_see_real_quotes():
+    text = plain_text(render_markdown('She said "stop your DMT" & <that> was it'))
+    assert text == 'She said "stop your DMT" & <that> was it'
