@@ -9,6 +9,7 @@ import numpy as np
 
 from . import artifact
 from .common import HOLD_LABEL, LABELS, ModelUnavailable, Score
+from .lexical import Lexical
 from .rules import FEATURE_NAMES, RuleHit, apply_rules, load_clinic_domains, DEFAULT_DOMAINS_FILE, rule_features
 from .text import has_content, looks_english, shorten
 
@@ -17,12 +18,20 @@ SENTENCES_PER_LABEL = 2    # top driving sentences reported per label
 REPORT_FRACTION = 0.5      # report driving sentences once a label's score reaches this fraction of its threshold
 
 
-def build_features(embeddings: np.ndarray, rule_feats: np.ndarray, use_rules: bool, rule_scale: float) -> np.ndarray:
-    """Head input: [embedding (384) | rule features * rule_scale] (or the embedding alone)."""
-    embeddings = np.asarray(embeddings, dtype=np.float32)
-    if not use_rules:
-        return embeddings
-    return np.hstack([embeddings, np.asarray(rule_feats, dtype=np.float32) * np.float32(rule_scale)])
+def build_features(embeddings: np.ndarray, rule_feats: np.ndarray, use_rules: bool, rule_scale: float,
+                   lexical=None):
+    """Head input: [embedding (384) | rule features * rule_scale | character n-gram TF-IDF].
+
+    The rule block is left out when use_rules is False and the n-gram block when lexical (a sparse matrix
+    from Lexical.transform) is None; with n-grams the result is a sparse CSR matrix, else a dense array.
+    """
+    X = np.asarray(embeddings, dtype=np.float32)
+    if use_rules:
+        X = np.hstack([X, np.asarray(rule_feats, dtype=np.float32) * np.float32(rule_scale)])
+    if lexical is None:
+        return X
+    from scipy import sparse
+    return sparse.hstack([sparse.csr_matrix(X, dtype=np.float64), lexical]).tocsr()
 
 
 class Head:
@@ -34,8 +43,9 @@ class Head:
         self.intercept = float(intercept)
         self.a, self.b = float(platt[0]), float(platt[1])
 
-    def decision(self, X: np.ndarray) -> np.ndarray:
-        return np.asarray(X, dtype=np.float64) @ self.coef + self.intercept
+    def decision(self, X) -> np.ndarray:
+        X = X if hasattr(X, "tocsr") else np.asarray(X, dtype=np.float64)
+        return np.asarray(X @ self.coef).ravel() + self.intercept
 
     def calibrate(self, z: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-np.clip(self.a * z + self.b, -60, 60)))
@@ -71,6 +81,8 @@ class Classifier:
                                   tuple(arrays[f"{label}.platt"])) for label in LABELS}
         self.mu = np.asarray(arrays.get("mu", np.zeros(int(feats.get("embedding_dim", 384)))), dtype=np.float64)
         self.emb_dim = int(feats.get("embedding_dim", 384))
+        self.lexical: Lexical | None = Lexical.from_arrays(arrays)
+        self.dense_dim = self.emb_dim + (len(FEATURE_NAMES) if self.use_rules else 0)
 
         base = {label: float(manifest["thresholds"][label]) for label in LABELS}
         for label, value in (thresholds or {}).items():
@@ -119,14 +131,9 @@ class Classifier:
         return cls(version_dir, manifest, arrays, encoder, clinic_domains, thresholds, hold_threshold)
 
     # ------------------------------------------------------------------ scoring
-    def _features(self, emb: np.ndarray, rf: np.ndarray) -> np.ndarray:
-        return build_features(np.atleast_2d(emb), np.atleast_2d(rf), self.use_rules, self.rule_scale)
-
-    def embed(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Post embeddings and rule features, as used for training (no windows max, no caps)."""
-        encs = self.encoder.encode_posts([t or "" for t in texts])
-        rf = np.array([rule_features(apply_rules(t or "", self.clinic_domains)) for t in texts], dtype=np.float32)
-        return np.stack([e.embedding for e in encs]) if encs else np.zeros((0, self.emb_dim), np.float32), rf
+    def _features(self, emb: np.ndarray, rf: np.ndarray, texts: list[str]):
+        lex = self.lexical.transform(texts) if self.lexical is not None else None
+        return build_features(np.atleast_2d(emb), np.atleast_2d(rf), self.use_rules, self.rule_scale, lex)
 
     def score(self, texts: list[str]) -> list[Score]:
         """Score posts (any length; empty, emoji-only or non-English posts are fine). Same order as texts."""
@@ -134,28 +141,40 @@ class Classifier:
             raise TypeError("score() takes a list of texts, not a single string")
         texts = ["" if t is None else str(t) for t in texts]
         hits = [apply_rules(t, self.clinic_domains) for t in texts]
-        content = [has_content(t) for t in texts]
-        to_encode = [i for i, ok in enumerate(content) if ok]
+        to_encode = [i for i, t in enumerate(texts) if has_content(t)]
         encs = self.encoder.encode_posts([texts[i] for i in to_encode], [[h.start for h in hits[i]] for i in to_encode])
-        enc_of = dict(zip(to_encode, encs))
-        return [self._score_one(texts[i], hits[i], enc_of.get(i)) for i in range(len(texts))]
+        usable = [(i, e) for i, e in zip(to_encode, encs) if not e.empty]
+        post_p: dict[int, dict[str, float]] = {}
+        lex_rows: dict[int, object] = {}
+        if usable:
+            idx = [i for i, _ in usable]
+            rf = np.array([rule_features(hits[i]) for i in idx], dtype=np.float32)
+            lex = self.lexical.transform([texts[i] for i in idx]) if self.lexical is not None else None
+            X = build_features(np.stack([e.embedding for _, e in usable]), rf, self.use_rules, self.rule_scale, lex)
+            probs = {label: head.proba(X) for label, head in self.heads.items()}
+            for row, i in enumerate(idx):
+                post_p[i] = {label: float(probs[label][row]) for label in LABELS}
+                if lex is not None:
+                    lex_rows[i] = lex[row]
+        enc_of = dict(usable)
+        return [self._score_one(texts[i], hits[i], enc_of.get(i), post_p.get(i), lex_rows.get(i))
+                for i in range(len(texts))]
 
-    def _score_one(self, text: str, hits: list[RuleHit], enc) -> Score:
+    def _score_one(self, text: str, hits: list[RuleHit], enc, post_p: dict | None, lex_row) -> Score:
         rf = np.asarray(rule_features(hits), dtype=np.float32)
         notes: list[str] = []
         scores = {label: 0.0 for label in LABELS}
         sentences: list[dict] = []
-        if enc is None or enc.empty:
+        if enc is None or post_p is None:
             if text.strip():
                 notes.append("note: no words to score (emoji or symbols only)")
         else:
-            X = self._features(enc.embedding, rf)
-            for label, head in self.heads.items():
-                p = float(head.proba(X)[0])
-                if len(enc.windows) > 1:
-                    Xw = self._features(enc.windows, np.repeat(rf[None, :], len(enc.windows), axis=0))
-                    p = max(p, float(head.proba(Xw).max()))
-                scores[label] = p
+            scores = dict(post_p)
+            if len(enc.windows) > 1:
+                Xw = self._features(enc.windows, np.repeat(rf[None, :], len(enc.windows), axis=0),
+                                    [text[a:b] for a, b in enc.window_spans])
+                for label, head in self.heads.items():
+                    scores[label] = max(scores[label], float(head.proba(Xw).max()))
             if enc.n_windows > 1:
                 shown = len(enc.windows)
                 notes.append(f"note: long post scored in {shown} of {enc.n_windows} windows"
@@ -168,7 +187,7 @@ class Classifier:
                     scores = {label: min(p, NON_ENGLISH_CAP) for label, p in scores.items()}
                 notes.append("note: post does not look like English; the model reads English only"
                              + ("" if hits else f", so its scores are capped at {NON_ENGLISH_CAP}"))
-            sentences = self._driving_sentences(text, enc, hits, scores)
+            sentences = self._driving_sentences(text, enc, hits, scores, lex_row)
         scores = {label: round(float(min(1.0, max(0.0, p))), 4) for label, p in scores.items()}
         flagged = [label for label in LABELS if scores[label] >= self.thresholds[label]]
         hold = scores[HOLD_LABEL] >= self.hold_threshold
@@ -186,7 +205,19 @@ class Classifier:
         return Score(scores=scores, flagged=flagged, hold=hold, reasons=reasons, sentences=sentences,
                      rules=[h.as_dict() for h in hits])
 
-    def _driving_sentences(self, text: str, enc, hits: list[RuleHit], scores: dict) -> list[dict]:
+    @staticmethod
+    def _lexical_shares(post_row, sent_lex):
+        """(n_sentences, n-grams) matrix: each n-gram's post-level TF-IDF value split over the sentences it
+        occurs in, so that share @ weights decomposes the n-gram part of the post's logit by sentence."""
+        if sent_lex is None or post_row is None:
+            return None
+        from scipy import sparse
+        present = (sent_lex > 0).astype(np.float64)
+        spread = np.asarray(present.sum(0)).ravel()
+        weight = np.divide(post_row.toarray().ravel(), np.maximum(spread, 1.0))
+        return sparse.csr_matrix(present.multiply(weight[None, :]))
+
+    def _driving_sentences(self, text: str, enc, hits: list[RuleHit], scores: dict, lex_row=None) -> list[dict]:
         """Sentences that pushed each label's score up, ranked by their share of the post's logit."""
         report = [label for label in LABELS if scores[label] >= REPORT_FRACTION * self.thresholds[label]]
         if not report or not enc.sentences:
@@ -206,7 +237,9 @@ class Classifier:
             if 0 <= k < len(enc.sentences) and h.start < enc.sentences[k][1]:
                 sent_hits[k].append(h)
         srf = np.array([rule_features(sh) for sh in sent_hits], dtype=np.float32)
-        X = self._features(emb, srf)
+        sent_lex = self.lexical.transform([text[a:b] for a, b in enc.sentences]) if self.lexical else None
+        X = build_features(emb, srf, self.use_rules, self.rule_scale, sent_lex)
+        lex_share = self._lexical_shares(lex_row, sent_lex)
         sent_p = {label: head.proba(X) for label, head in self.heads.items()}
         N = float(enc.total_tokens)
         picked: dict[int, list[str]] = {}
@@ -216,10 +249,12 @@ class Classifier:
             w_e = head.coef[: self.emb_dim]
             c = (counts / N) * (means @ w_e / max(enc.post_norm, 1e-12) - float(w_e @ self.mu))
             if self.use_rules:
-                w_r = head.coef[self.emb_dim:] * self.rule_scale
+                w_r = head.coef[self.emb_dim:self.dense_dim] * self.rule_scale
                 fired_in = srf.sum(0)
                 share = np.divide(srf, np.maximum(fired_in, 1.0))
                 c = c + share @ w_r
+            if lex_share is not None:
+                c = c + lex_share @ head.coef[self.dense_dim:]
             order = np.argsort(-c)
             flagged = scores[label] >= self.thresholds[label]
             n = 0
