@@ -5,6 +5,8 @@
 
 Sources (all hand-written, all in this folder):
 - seeds/<kind>.txt: complete posts separated by a line "~~~". The file name gives the kind and labels.
+- supplement/<kind>.txt: more complete posts in the seed format, written later; they go to train only,
+  so heldout.jsonl did not change when they were added.
 - fragments/*.txt: sentence fragments under [slot] headers, combined by the composers below, with
   {placeholders} filled from fragments/values.txt.
 
@@ -84,10 +86,13 @@ def split_of_seed(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- reading sources
-def read_seeds() -> list[dict]:
+def read_seeds(folder: str = "seeds") -> list[dict]:
     out = []
     for stem, (kind, cp, mi) in SEED_KINDS.items():
-        raw = (HERE / "seeds" / f"{stem}.txt").read_text(encoding="utf-8")
+        path = HERE / folder / f"{stem}.txt"
+        if not path.is_file():
+            continue
+        raw = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
         for post in re.split(r"^~~~[ \t]*$", raw, flags=re.M):
             post = post.strip()
             if post:
@@ -422,7 +427,39 @@ def build() -> dict[str, list[dict]]:
 
     for split in out:
         rng.shuffle(out[split])
+
+    # 4. supplement/: posts written later for training only (held-out stays byte-identical), with their own
+    # random stream; a supplement post whose sentence is close to a held-out sentence is left out.
+    srng = random.Random(SEED + 1)
+    heldout_sentences = sentence_index(out["heldout"])
+    extra = []
+    for s in read_seeds("supplement"):
+        if near_heldout(s["text"], heldout_sentences):
+            continue
+        group = "supp:" + sha(norm(s["text"]))[:12]
+        extra.append(example(s["text"], s["kind"], s["clinic_promotion"], s["misinformation"], group))
+        if s["clinic_promotion"] or s["misinformation"] or srng.random() < 0.5:
+            extra.append(example(augment(s["text"], srng, affix["train"]), s["kind"], s["clinic_promotion"],
+                                 s["misinformation"], group))
+    srng.shuffle(extra)
+    for ex in extra:
+        add("train", ex)
     return out
+
+
+def sentences_of(text: str) -> list[str]:
+    return [norm(x) for x in re.split(r"(?<=[.!?])\s+|\n+", text) if len(x.strip()) >= 25]
+
+
+def sentence_index(examples: list[dict]) -> set[str]:
+    return {x for e in examples for x in sentences_of(e["text"])}
+
+
+def near_heldout(text: str, heldout_sentences: set[str], cutoff: float = 90.0) -> bool:
+    """True when a sentence of text is (nearly) one of the held-out sentences (rapidfuzz ratio >= cutoff)."""
+    from rapidfuzz import fuzz, process
+    return any(process.extractOne(x, heldout_sentences, scorer=fuzz.ratio, score_cutoff=cutoff)
+               for x in sentences_of(text))
 
 
 def dump(examples: list[dict]) -> str:
