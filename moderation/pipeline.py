@@ -10,6 +10,7 @@ from typing import Any, Protocol, Sequence
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from forum.extensions import db
 from forum.markup import plain_text
@@ -33,7 +34,8 @@ class ClassifierLike(Protocol):
 
 
 def claim_pending(batch_size: int) -> list[Post]:
-    query = select(Post).where(Post.moderation_state == "pending").order_by(Post.id).limit(batch_size)
+    query = (select(Post).where(Post.moderation_state == "pending").order_by(Post.id).limit(batch_size)
+             .options(selectinload(Post.thread), selectinload(Post.author)))
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Post)
     return list(db.session.scalars(query))
@@ -95,6 +97,8 @@ def _is_new_members_first_link_post(post: Post) -> bool:
 
 
 def _write_flags(post: Post, result: ScoreLike, model_version: str) -> None:
+    if not result.flagged:
+        return
     existing = {f.label: f for f in db.session.scalars(select(ModerationFlag).where(ModerationFlag.post_id == post.id))}
     now = utcnow()
     for label in result.flagged:

@@ -31,7 +31,7 @@ class Lexical:
         if self.vocab.ndim != 1 or self.idf.shape != self.vocab.shape:
             raise ValueError("lexical vocabulary and idf must be 1-D arrays of the same length")
         self._counts = CountVectorizer(analyzer=ANALYZER, ngram_range=NGRAM_RANGE, lowercase=True,
-                                       vocabulary={str(g): i for i, g in enumerate(self.vocab)}, dtype=np.float64)
+                                       vocabulary={g: i for i, g in enumerate(self.vocab.tolist())}, dtype=np.float64)
 
     @property
     def size(self) -> int:
