@@ -1,6 +1,7 @@
 """The Classifier: encoder + rules + one calibrated logistic head per label."""
 from __future__ import annotations
 
+import bisect
 import math
 import numbers
 from pathlib import Path
@@ -143,51 +144,77 @@ class Classifier:
         hits = [apply_rules(t, self.clinic_domains) for t in texts]
         to_encode = [i for i, t in enumerate(texts) if has_content(t)]
         encs = self.encoder.encode_posts([texts[i] for i in to_encode], [[h.start for h in hits[i]] for i in to_encode])
-        usable = [(i, e) for i, e in zip(to_encode, encs) if not e.empty]
-        post_p: dict[int, dict[str, float]] = {}
-        lex_rows: dict[int, object] = {}
-        if usable:
-            idx = [i for i, _ in usable]
-            rf = np.array([rule_features(hits[i]) for i in idx], dtype=np.float32)
-            lex = self.lexical.transform([texts[i] for i in idx]) if self.lexical is not None else None
-            X = build_features(np.stack([e.embedding for _, e in usable]), rf, self.use_rules, self.rule_scale, lex)
-            probs = {label: head.proba(X) for label, head in self.heads.items()}
-            for row, i in enumerate(idx):
-                post_p[i] = {label: float(probs[label][row]) for label in LABELS}
-                if lex is not None:
-                    lex_rows[i] = lex[row]
-        enc_of = dict(usable)
-        return [self._score_one(texts[i], hits[i], enc_of.get(i), post_p.get(i), lex_rows.get(i))
-                for i in range(len(texts))]
+        enc_of = {i: e for i, e in zip(to_encode, encs) if not e.empty}
+        post_p, lex_rows = self._post_probabilities(texts, hits, enc_of)
+        scored = {i: self._label_scores(texts[i], hits[i], enc, post_p[i]) for i, enc in enc_of.items()}
+        explain = [i for i, (scores, _) in scored.items() if self._report_labels(scores) and enc_of[i].sentences]
+        sent_lex = self._sentence_lexical(texts, enc_of, explain)
+        out = []
+        for i, text in enumerate(texts):
+            scores, notes = scored.get(i, ({label: 0.0 for label in LABELS}, []))
+            sentences = self._driving_sentences(text, enc_of[i], hits[i], scores, lex_rows.get(i), sent_lex[i]) \
+                if i in sent_lex else []
+            if i not in enc_of and text.strip():
+                notes = ["note: no words to score (emoji or symbols only)"]
+            out.append(self._result(scores, notes, sentences, hits[i]))
+        return out
 
-    def _score_one(self, text: str, hits: list[RuleHit], enc, post_p: dict | None, lex_row) -> Score:
-        rf = np.asarray(rule_features(hits), dtype=np.float32)
+    def _post_probabilities(self, texts: list[str], hits: list[list[RuleHit]], enc_of: dict) -> tuple[dict, dict]:
+        """Whole-post probabilities per label for every encoded post, built as one feature matrix."""
+        if not enc_of:
+            return {}, {}
+        idx = list(enc_of)
+        rf = np.array([rule_features(hits[i]) for i in idx], dtype=np.float32)
+        lex = self.lexical.transform([texts[i] for i in idx]) if self.lexical is not None else None
+        X = build_features(np.stack([enc_of[i].embedding for i in idx]), rf, self.use_rules, self.rule_scale, lex)
+        probs = {label: head.proba(X) for label, head in self.heads.items()}
+        post_p = {i: {label: float(probs[label][row]) for label in LABELS} for row, i in enumerate(idx)}
+        lex_rows = {i: lex[row] for row, i in enumerate(idx)} if lex is not None else {}
+        return post_p, lex_rows
+
+    def _label_scores(self, text: str, hits: list[RuleHit], enc, post_p: dict) -> tuple[dict, list[str]]:
+        """Final scores of one encoded post (max over windows, non-English cap) and notes for moderators."""
         notes: list[str] = []
-        scores = {label: 0.0 for label in LABELS}
-        sentences: list[dict] = []
-        if enc is None or post_p is None:
-            if text.strip():
-                notes.append("note: no words to score (emoji or symbols only)")
-        else:
-            scores = dict(post_p)
-            if len(enc.windows) > 1:
-                Xw = self._features(enc.windows, np.repeat(rf[None, :], len(enc.windows), axis=0),
-                                    [text[a:b] for a, b in enc.window_spans])
-                for label, head in self.heads.items():
-                    scores[label] = max(scores[label], float(head.proba(Xw).max()))
-            if enc.n_windows > 1:
-                shown = len(enc.windows)
-                notes.append(f"note: long post scored in {shown} of {enc.n_windows} windows"
-                             + (" (first, last, rule hits, evenly spaced)" if shown < enc.n_windows else "")
-                             + "; score is the highest window or whole-post score")
-            if enc.truncated_chars:
-                notes.append("note: text after the first 400,000 characters was not read by the model")
-            if not looks_english(text):
-                if not hits:
-                    scores = {label: min(p, NON_ENGLISH_CAP) for label, p in scores.items()}
-                notes.append("note: post does not look like English; the model reads English only"
-                             + ("" if hits else f", so its scores are capped at {NON_ENGLISH_CAP}"))
-            sentences = self._driving_sentences(text, enc, hits, scores, lex_row)
+        scores = dict(post_p)
+        if len(enc.windows) > 1:
+            rf = np.asarray(rule_features(hits), dtype=np.float32)
+            Xw = self._features(enc.windows, np.repeat(rf[None, :], len(enc.windows), axis=0),
+                                [text[a:b] for a, b in enc.window_spans])
+            for label, head in self.heads.items():
+                scores[label] = max(scores[label], float(head.proba(Xw).max()))
+        if enc.n_windows > 1:
+            shown = len(enc.windows)
+            notes.append(f"note: long post scored in {shown} of {enc.n_windows} windows"
+                         + (" (first, last, rule hits, evenly spaced)" if shown < enc.n_windows else "")
+                         + "; score is the highest window or whole-post score")
+        if enc.truncated_chars:
+            notes.append("note: text after the first 400,000 characters was not read by the model")
+        if not looks_english(text):
+            if not hits:
+                scores = {label: min(p, NON_ENGLISH_CAP) for label, p in scores.items()}
+            notes.append("note: post does not look like English; the model reads English only"
+                         + ("" if hits else f", so its scores are capped at {NON_ENGLISH_CAP}"))
+        return scores, notes
+
+    def _report_labels(self, scores: dict) -> list[str]:
+        return [label for label in LABELS if scores[label] >= REPORT_FRACTION * self.thresholds[label]]
+
+    def _sentence_lexical(self, texts: list[str], enc_of: dict, explain: list[int]) -> dict:
+        """N-gram rows of every sentence of the posts to explain, transformed in one call, split per post."""
+        if self.lexical is None:
+            return {i: None for i in explain}
+        spans = [(i, a, b) for i in explain for a, b in enc_of[i].sentences]
+        if not spans:
+            return {}
+        matrix = self.lexical.transform([texts[i][a:b] for i, a, b in spans])
+        out, row = {}, 0
+        for i in explain:
+            n = len(enc_of[i].sentences)
+            out[i] = matrix[row:row + n]
+            row += n
+        return out
+
+    def _result(self, scores: dict, notes: list[str], sentences: list[dict], hits: list[RuleHit]) -> Score:
         scores = {label: round(float(min(1.0, max(0.0, p))), 4) for label, p in scores.items()}
         flagged = [label for label in LABELS if scores[label] >= self.thresholds[label]]
         hold = scores[HOLD_LABEL] >= self.hold_threshold
@@ -217,9 +244,9 @@ class Classifier:
         weight = np.divide(post_row.toarray().ravel(), np.maximum(spread, 1.0))
         return sparse.csr_matrix(present.multiply(weight[None, :]))
 
-    def _driving_sentences(self, text: str, enc, hits: list[RuleHit], scores: dict, lex_row=None) -> list[dict]:
+    def _driving_sentences(self, text: str, enc, hits: list[RuleHit], scores: dict, lex_row, sent_lex) -> list[dict]:
         """Sentences that pushed each label's score up, ranked by their share of the post's logit."""
-        report = [label for label in LABELS if scores[label] >= REPORT_FRACTION * self.thresholds[label]]
+        report = self._report_labels(scores)
         if not report or not enc.sentences:
             return []
         counts = enc.sentence_counts.astype(np.float64)
@@ -231,13 +258,11 @@ class Classifier:
         # rule features of each sentence: the post's hits that start inside it
         sent_hits: list[list[RuleHit]] = [[] for _ in enc.sentences]
         starts = [a for a, _ in enc.sentences]
-        import bisect
         for h in hits:
             k = bisect.bisect_right(starts, h.start) - 1
             if 0 <= k < len(enc.sentences) and h.start < enc.sentences[k][1]:
                 sent_hits[k].append(h)
         srf = np.array([rule_features(sh) for sh in sent_hits], dtype=np.float32)
-        sent_lex = self.lexical.transform([text[a:b] for a, b in enc.sentences]) if self.lexical else None
         X = build_features(emb, srf, self.use_rules, self.rule_scale, sent_lex)
         lex_share = self._lexical_shares(lex_row, sent_lex)
         sent_p = {label: head.proba(X) for label, head in self.heads.items()}
