@@ -27,6 +27,7 @@ class Alt:
     words: tuple[str, ...]
     boost: float = EXACT
     prefix: bool = False
+    synonym: bool = False     # from the concept's synonym groups (an index with group tokens has them as one term)
 
     @property
     def is_phrase(self) -> bool:
@@ -38,6 +39,8 @@ class Concept:
     label: str
     alts: list[Alt]
     quoted: bool = False
+    groups: tuple[str, ...] = ()   # vocabulary.group_token() of each synonym group the alts came from
+    group_boost: float = SYNONYM
 
     def words(self) -> list["Concept"]:
         """A quoted phrase as separate words (for the partial matches after the exact ones)."""
@@ -98,6 +101,11 @@ def build_plan(query: ParsedQuery, vocab: Vocabulary, doc_frequency: Callable[[s
             plan.concepts.append(_literal(segment))
         else:
             plan.concepts.extend(_expand_run(segment.words, vocab, doc_frequency, plan.corrections))
+    unique: list[Concept] = []
+    for concept in plan.concepts:      # "msn msn" asks for one thing, once
+        if concept not in unique:
+            unique.append(concept)
+    plan.concepts = unique
     return plan
 
 
@@ -136,8 +144,8 @@ def _expand_run(words: list[str], vocab: Vocabulary, doc_frequency: Callable[[st
         if fuzzy:
             alts.append(Alt(tuple(corrected[j] or words[j] for j in range(i, i + length)), FUZZY))
         boost = FUZZY if fuzzy else SYNONYM
-        alts.extend(Alt(entry.words, boost) for entry in vocab.synonyms(key))
-        concepts.append(Concept(" ".join(typed), alts))
+        alts.extend(Alt(entry.words, boost, synonym=True) for entry in vocab.synonyms(key))
+        concepts.append(Concept(" ".join(typed), alts, groups=vocab.group_tokens(key), group_boost=boost))
         i += length
     return concepts
 

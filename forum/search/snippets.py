@@ -15,10 +15,10 @@ Highlight = tuple[set[str], set[str], list[tuple[str, ...]]]
 def _matches(text: str, highlight: Highlight) -> tuple[list[tuple[int, int, str]], set[int]]:
     """Token spans with their stems, and the indexes of tokens to mark."""
     stems, prefixes, phrases = highlight
-    tokens = []
-    for m in WORD_RE.finditer(text):
-        word = normalize(m.group())
-        tokens.append((m.start(), m.end(), word))
+    if text.isascii():      # lowercasing keeps every offset: one pass instead of one call per word
+        tokens = [(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text.lower())]
+    else:
+        tokens = [(m.start(), m.end(), normalize(m.group())) for m in WORD_RE.finditer(text)]
     marked: set[int] = set()
     content: list[tuple[int, str]] = []
     for index, (_, _, word) in enumerate(tokens):

@@ -3,10 +3,16 @@
 The file (forum/search/data/synonyms.txt by default; SEARCH_SYNONYMS_FILE overrides it) uses the
 Solr synonyms format: "a, b, c" is a group of equals; "a, b => c, d" expands a and b to c and d
 but not the other way round (a broader term finding narrower ones). It is read again whenever it changes on disk, so admins
-edit it without a code change or a reindex: synonyms are applied to queries, not to the index.
+edit it without a code change or a reindex: synonyms are applied to queries.
+
+An index may also carry each group as one token (group_token(): a hash of the group's members), so
+that a group is one term lookup instead of one per member. The token names the members, not the
+line, so an edited group simply has a new token that the old index lacks, and the query falls back
+to looking up its members one by one until the next reindex.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from dataclasses import dataclass, field
@@ -72,6 +78,26 @@ class Vocabulary:
                     out.append(entry)
         return out
 
+    def group_tokens(self, key: tuple[str, ...]) -> tuple[str, ...]:
+        """The index tokens of the groups a query for `key` expands to (see synonyms())."""
+        return tuple(group_token(self.groups[i]) for i in sorted(self.by_key.get(key, ())))
+
+    def index_table(self) -> dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]:
+        """For indexing: {last stem of a term: ((term stems, tokens of every group holding the term), ...)}.
+
+        Every member of a group gets the group's token, the narrower terms of "a => b" included,
+        so a document holds a group's token exactly when it holds one of the terms the group finds."""
+        tokens: dict[tuple[str, ...], set[str]] = {}
+        for group in self.groups:
+            if len(group) > 1:
+                token = group_token(group)
+                for entry in group:
+                    tokens.setdefault(entry.key, set()).add(token)
+        table: dict[str, list] = {}
+        for key, found in sorted(tokens.items()):
+            table.setdefault(key[-1], []).append((key, tuple(sorted(found))))
+        return {last: tuple(sorted(entries, key=lambda e: -len(e[0]))) for last, entries in table.items()}
+
     def knows(self, word: str) -> bool:
         return word in self._spelling_set
 
@@ -87,6 +113,15 @@ class Vocabulary:
         self.spelling = sorted(spelled)
         self._spelling_set = frozenset(spelled)
         return self
+
+
+GROUP_PREFIX = "~"   # never part of a word (analysis.WORD_RE), so a group token cannot meet a real word
+
+
+def group_token(group: list[Entry]) -> str:
+    """One term standing for "any member of this group", stable while the members stay the same."""
+    members = "|".join(sorted(" ".join(e.key) for e in group))
+    return GROUP_PREFIX + hashlib.sha1(members.encode("utf-8")).hexdigest()[:12]
 
 
 def _entries(terms: list[str]) -> list[Entry]:

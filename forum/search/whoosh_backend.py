@@ -1,6 +1,8 @@
 """Whoosh backend: an embedded index under FORUM_INSTANCE_DIR/search/whoosh/.
 
-Layout: one directory per build (idx-...), and a CURRENT file naming the live one. A rebuild
+Layout: one directory per build (idx-...), and a CURRENT file naming the live one. Each build
+directory has a LAYOUT file with INDEX_LAYOUT; the worker's ensure() rebuilds an index with an
+older layout (searches meanwhile read it the old way, just slower). A rebuild
 writes a new directory and swaps CURRENT atomically when it is complete, so searches go on
 answering from the old one meanwhile. Web requests only read; writes (sync, rebuild) happen in
 the worker or the CLI. rebuild.lock (flock) keeps syncs out while a rebuild runs: the rebuild
@@ -18,6 +20,7 @@ from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
 from flask import current_app
 from whoosh import index as whoosh_index
 from whoosh.collectors import TimeLimit, TimeLimitCollector
@@ -28,18 +31,23 @@ from whoosh.writing import LockError
 
 from forum.extensions import db
 from forum.search import documents
-from forum.search.analysis import STOP_WORDS, stem, whoosh_analyzer
+from forum.search.analysis import STOP_WORDS, SearchAnalyzer, stem, whoosh_analyzer
 from forum.search.base import Progress, RawHit, RawPage, RebuildRunning, SearchUnavailable
-from forum.search.plan import Alt, Plan
+from forum.search.plan import Alt, Concept, Plan
+from forum.search.vocabulary import load_vocabulary
+from forum.search.whoosh_vector import Part, VectorSearcher
 
 log = logging.getLogger(__name__)
 TITLE_BOOST = 1.6
 MAX_DEPTH = 6400          # posts collected at most to fill a page with distinct threads
 EPOCH = datetime(1970, 1, 1)
+# 2: titles and bodies carry synonym-group tokens (the analyzer in the schema holds the group table).
+INDEX_LAYOUT = 2
+LAYOUT_FILE = "LAYOUT"
 
 
-def schema() -> Schema:
-    analyzer = whoosh_analyzer()
+def schema(groups: dict | None = None) -> Schema:
+    analyzer = whoosh_analyzer(groups)
     return Schema(
         post_id=ID(stored=True, unique=True),
         thread_id=NUMERIC(int, bits=64, stored=True, sortable=True),
@@ -85,16 +93,75 @@ def _alt_query(alt: Alt, fields: list[tuple[str, float]], quoted: bool):
     return parts
 
 
-def build_query(plan: Plan):
-    fields = [("title", TITLE_BOOST)] if plan.in_title else [("title", TITLE_BOOST), ("body", 1.0)]
+def _search_fields(plan: Plan) -> list[tuple[str, float]]:
+    return [("title", TITLE_BOOST)] if plan.in_title else [("title", TITLE_BOOST), ("body", 1.0)]
+
+
+def _wordings(concept: Concept, group_tokens: frozenset[str]) -> tuple[list[Alt], tuple[str, ...]]:
+    """The alternatives to look up, and the group tokens standing for the synonyms the index has as one term."""
+    if concept.groups and group_tokens.issuperset(concept.groups):
+        return [a for a in concept.alts if not a.synonym], concept.groups
+    return concept.alts, ()
+
+
+def build_query(plan: Plan, group_tokens: frozenset[str] = frozenset()):
+    """The plan as a Whoosh query; a synonym group the index holds as a token is one term per field."""
+    fields = _search_fields(plan)
     concepts = []
     for concept in plan.concepts:
-        parts = [q for alt in concept.alts for q in _alt_query(alt, fields, concept.quoted)]
+        alts, groups = _wordings(concept, group_tokens)
+        parts = [q for alt in alts for q in _alt_query(alt, fields, concept.quoted)]
+        parts += [Term(field, token, boost=concept.group_boost * field_boost)
+                  for token in groups for field, field_boost in fields]
         if parts:
             concepts.append(Or(parts))
     if not concepts:
         return NullQuery
     return And(concepts) if plan.match_all else Or(concepts)
+
+
+def can_vectorize(plan: Plan) -> bool:
+    """Words only: no prefix (a term expansion) and no quoted phrase (word positions)."""
+    return not any(alt.prefix or (concept.quoted and alt.is_phrase) for concept in plan.concepts for alt in concept.alts)
+
+
+def vector_parts(plan: Plan, group_tokens: frozenset[str]) -> list[list[Part]]:
+    """build_query() for VectorSearcher: per concept, each wording in each field with its boost."""
+    fields = _search_fields(plan)
+    concepts = []
+    for concept in plan.concepts:
+        alts, groups = _wordings(concept, group_tokens)
+        parts = []
+        for alt in alts:
+            content = tuple(stem(w) for w in alt.words if w not in STOP_WORDS)
+            if content:
+                parts += [Part(field, content, alt.boost * field_boost) for field, field_boost in fields]
+        parts += [Part(field, (token,), concept.group_boost * field_boost)
+                  for token in groups for field, field_boost in fields]
+        if parts:
+            concepts.append(parts)
+    return concepts
+
+
+def vector_filter(plan: Plan, vs: VectorSearcher):
+    """build_filter() as a mask over the index's documents (None: no filter)."""
+    mask = None
+
+    def narrow(more):
+        return more if mask is None else mask & more
+    if plan.category_ids is not None:
+        mask = narrow(vs.docs_with("category_id", [str(i) for i in plan.category_ids]))
+    if plan.author_ids is not None:
+        mask = narrow(vs.docs_with("author_id", [str(i) for i in plan.author_ids]))
+    if plan.after or plan.before:
+        created = vs.column("created")
+        inside = np.ones(vs.size, dtype=bool)
+        if plan.after:
+            inside &= created >= _seconds(plan.after)
+        if plan.before:
+            inside &= created < _seconds(plan.before)
+        mask = narrow(inside)
+    return mask
 
 
 def build_filter(plan: Plan):
@@ -136,6 +203,11 @@ def _group(results, limit: int | None, columns) -> list[RawHit]:
         by_thread[thread_id] = raw
         hits.append(raw)
     return hits if limit is None else hits[:limit]
+
+
+def _group_tokens(searcher) -> frozenset[str]:
+    analyzer = searcher.schema["body"].analyzer
+    return analyzer.group_tokens if isinstance(analyzer, SearchAnalyzer) else frozenset()
 
 
 # ---------------------------------------------------------------- storage
@@ -205,11 +277,15 @@ class WhooshBackend:
                 pass
 
     def search(self, plan: Plan, limit: int) -> RawPage:
-        query = build_query(plan)
-        if query is NullQuery:
-            return RawPage()
         try:
-            return self._run(plan, query, limit)
+            searcher = self._searcher()
+            tokens = _group_tokens(searcher)
+            if can_vectorize(plan):
+                return self._run_vector(searcher, plan, tokens, limit)
+            query = build_query(plan, tokens)
+            if query is NullQuery:
+                return RawPage()
+            return self._run(searcher, plan, query, limit)
         except SearchUnavailable:
             raise
         except Exception as exc:
@@ -217,13 +293,25 @@ class WhooshBackend:
             self._forget_searcher()
             raise SearchUnavailable(f"the search index could not be read ({exc.__class__.__name__})") from exc
 
-    def _run(self, plan: Plan, query, limit: int) -> RawPage:
+    def _run_vector(self, searcher, plan: Plan, tokens: frozenset[str], limit: int) -> RawPage:
+        """Plans of words: every matching post scored with arrays (whoosh_vector), exact thread count."""
+        concepts = vector_parts(plan, tokens)
+        if not concepts:
+            return RawPage()
+        vs = VectorSearcher(searcher)
+        ranked = vs.rank(concepts, plan.match_all, limit, vector_filter(plan, vs), plan.order == "latest")
+        threads, created = vs.column("thread_id"), vs.column("created")
+        hits = [RawHit(int(searcher.stored_fields(int(d))["post_id"]), int(threads[d]), float(score),
+                       _datetime(int(created[d])), int(more))
+                for d, score, more in zip(ranked.docnums, ranked.scores, ranked.more)]
+        return RawPage(hits, ranked.threads)
+
+    def _run(self, searcher, plan: Plan, query, limit: int) -> RawPage:
         """Top posts (Whoosh skips blocks that cannot make the top), grouped into threads here.
 
         Whoosh's own collapse= would score every matching post, which is slow for common words
         in a big forum; instead collect a few posts per wanted thread, more if threads repeat.
         """
-        searcher = self._searcher()
         kwargs = {"filter": build_filter(plan)}
         if plan.order == "latest":
             kwargs.update(sortedby="created", reverse=True)
@@ -322,6 +410,9 @@ class WhooshBackend:
         path = self.current_dir()
         if path is None or not path.is_dir():
             return False
+        if _layout(path) < INDEX_LAYOUT:
+            log.warning("search index at %s has layout %s, not %s: rebuilding", path, _layout(path), INDEX_LAYOUT)
+            return False
         try:
             ix = self._open(path)
             with ix.reader() as reader:
@@ -354,7 +445,7 @@ class WhooshBackend:
         path = self.root / name
         path.mkdir(parents=True)
         total, done, first_id = documents.count_posts(), 0, None
-        ix = whoosh_index.create_in(str(path), schema())
+        ix = whoosh_index.create_in(str(path), schema(load_vocabulary().index_table()))
         procs = int(current_app.config.get("SEARCH_REINDEX_PROCESSES") or min(4, os.cpu_count() or 1))
         # Several processes analyse and write a segment each (Whoosh's MpWriter); no final merge.
         writer = ix.writer(limitmb=128, procs=procs, multisegment=True) if procs > 1 else ix.writer(limitmb=256)
@@ -369,6 +460,7 @@ class WhooshBackend:
                 if progress:
                     progress(done, total)
             writer.commit()
+            (path / LAYOUT_FILE).write_text(str(INDEX_LAYOUT), encoding="utf-8")
         except BaseException:
             writer.cancel()
             db.session.rollback()
@@ -390,3 +482,9 @@ class WhooshBackend:
             if old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
 
+
+def _layout(path: Path) -> int:
+    try:
+        return int((path / LAYOUT_FILE).read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return 1
