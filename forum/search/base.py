@@ -33,6 +33,7 @@ class RawHit:
 class RawPage:
     hits: list[RawHit] = field(default_factory=list)
     total: int = 0
+    estimated: bool = False          # total is an estimate (not every match was counted)
 
 
 class Backend(Protocol):

@@ -19,7 +19,7 @@ from forum.search.vocabulary import Vocabulary, edit_budget
 EXACT, SYNONYM, FUZZY = 1.0, 0.75, 0.55
 RARE = 3   # a word found in fewer posts than this may be a typo
 STRICT_BUDGET, LOOSE_BUDGET = 2.0, 0.25   # safety caps for pathological queries on a busy machine
-LOOSE_CANDIDATES = 3000   # "some of the words" only fills a page: rank a sample of the matches
+LOOSE_CANDIDATES = 1000   # "some of the words" only fills a page: rank a sample of the matches
 
 
 @dataclass(frozen=True)

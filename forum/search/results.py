@@ -45,6 +45,7 @@ class Results:
     order: str = "relevance"
     hits: list[Hit] = field(default_factory=list)
     total: int = 0
+    total_estimated: bool = False        # total counts threads in a sample of the matches: say "about"
     messages: list[str] = field(default_factory=list)
     suggestion: str | None = None        # "Did you mean ..."
     corrected_from: str | None = None    # set when results are shown for the suggestion instead
@@ -57,6 +58,6 @@ class Results:
         return max(1, math.ceil(self.total / self.per_page))
 
     def to_json(self) -> dict:
-        return {"query": self.query, "total": self.total, "page": self.page, "per_page": self.per_page,
+        return {"query": self.query, "total": self.total, "total_is_estimate": self.total_estimated, "page": self.page, "per_page": self.per_page,
                 "results": [h.to_json() for h in self.hits], "suggestion": self.suggestion,
                 "messages": self.messages}

@@ -99,6 +99,7 @@ def _execute(parsed: ParsedQuery, viewer, results: Results, backend: Backend, al
                 _execute(parse(results.suggestion), viewer, retry, backend, allow_retry=False)
                 if retry.total:
                     results.hits, results.total, results.corrected_from = retry.hits, retry.total, parsed.raw
+                    results.total_estimated = retry.total_estimated
                     results.messages.extend(retry.messages)
                     return
         if raw.total < need and plan.can_loosen:
@@ -106,6 +107,7 @@ def _execute(parsed: ParsedQuery, viewer, results: Results, backend: Backend, al
     hits = _recheck(raw.hits, viewer, plan)
     dropped = len(raw.hits) - len(hits)
     results.total = max(0, raw.total - dropped)
+    results.total_estimated = raw.estimated
     offset = (results.page - 1) * results.per_page
     if results.partial_from is not None:
         results.partial_from = sum(1 for h, _ in hits if h.partial is False) if hits else 0
@@ -128,7 +130,7 @@ def _add_partial_matches(raw: RawPage, plan: Plan, backend: Backend, need: int, 
     if raw.total == 0:
         results.messages.append("No post has all of your words, so posts with some of them are shown.")
     results.partial_from = len(raw.hits)
-    return RawPage(raw.hits + extra, raw.total + max(0, more.total - raw.total))
+    return RawPage(raw.hits + extra, raw.total + max(0, more.total - raw.total), raw.estimated or more.estimated)
 
 
 def _plan(parsed: ParsedQuery, results: Results, backend: Backend) -> Plan | None:

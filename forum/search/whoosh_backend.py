@@ -329,9 +329,10 @@ class WhooshBackend:
         for raw in hits:
             raw.post_id = int(searcher.stored_fields(raw.docnum)["post_id"])
         threads = len(every)
-        if seen >= depth:     # not every match was seen: scale the estimated posts by threads per post
+        estimated = seen >= depth
+        if estimated:     # not every match was seen: scale the estimated posts by threads per post
             threads = max(threads, int(results.estimated_length() * threads / max(seen, 1)))
-        return RawPage(hits, max(threads, len(hits)))
+        return RawPage(hits, max(threads, len(hits)), estimated)
 
     def doc_frequency(self, word: str) -> int:
         try:
