@@ -12,6 +12,7 @@ calls sync_dirty_posts(). The backend is app.config["SEARCH_BACKEND"] ('whoosh',
 """
 from __future__ import annotations
 
+from forum.search import upkeep  # noqa: F401  (registers the moved-thread listener)
 from forum.search.base import RebuildRunning, SearchUnavailable
 from forum.search.models import post_search
 from forum.search.results import Hit, Results

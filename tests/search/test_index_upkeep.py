@@ -84,3 +84,41 @@ def test_searches_answer_while_a_writer_holds_the_whoosh_lock(forum, backend):
         writer.cancel()
     assert sync_dirty_posts() == 1
     assert titles(search("ponesimod", None)) == ["Ponvory"]
+
+
+def test_a_thread_moved_to_another_category_is_found_under_the_new_one(forum, sync):
+    thread = forum.threads["Tired all the time"]
+    thread.category = forum.categories["treatments"]
+    db.session.commit()
+    assert sync() == 2                       # both posts of the thread, flagged by the move
+    new, old = forum.categories["treatments"].slug, forum.categories["symptoms"].slug
+    assert titles(search(f"fatigue category:{new}", None)) == ["Tired all the time"]
+    assert titles(search(f"fatigue category:{old}", None)) == []
+
+
+def test_an_index_from_before_synonym_group_tokens_is_read_and_then_rebuilt(forum, backend, monkeypatch):
+    if backend != "whoosh":
+        return
+    from forum.search import vocabulary, whoosh_backend
+
+    monkeypatch.setattr(vocabulary.Vocabulary, "index_table", lambda self: {})   # layout 1: no group tokens
+    rebuild_index()
+    (get_backend().current_dir() / whoosh_backend.LAYOUT_FILE).unlink()
+    monkeypatch.undo()
+    assert "Hair thinning after two years on DMF" in titles(search("tecfidera hair loss", None))
+    assert ensure_index() is True            # the worker rebuilds it in the current layout
+    assert ensure_index() is False
+    assert "Hair thinning after two years on DMF" in titles(search("tecfidera hair loss", None))
+
+
+def test_a_synonym_group_added_after_the_index_was_built_works_without_a_reindex(forum, app, tmp_path):
+    from forum.search.vocabulary import DEFAULT_FILE
+
+    assert search("zonked", None).total == 0
+    edited = tmp_path / "synonyms.txt"
+    edited.write_text(DEFAULT_FILE.read_text(encoding="utf-8") + "\nzonked, exhausted\n", encoding="utf-8")
+    app.config["SEARCH_SYNONYMS_FILE"] = str(edited)
+    try:
+        assert titles(search("zonked", None)) == ["Tired all the time"]
+    finally:
+        app.config.pop("SEARCH_SYNONYMS_FILE")
