@@ -12,6 +12,10 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 
 search_metadata = MetaData()
 
+# Tables the search backend creates and swaps itself (raw SQL in the migration and in rebuilds):
+# Alembic's autogenerate must leave them alone (migrations/env.py filters them out).
+SEARCH_TABLES = frozenset({"post_search", "post_search_build"})
+
 post_search = Table(
     "post_search",
     search_metadata,
