@@ -82,7 +82,10 @@ def _reads(viewer: Any, thread_ids: list[int]) -> dict[int, int]:
 
 
 def first_post(thread: Thread) -> Post | None:
-    return db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.number == 1))
+    # The thread's category comes in the same query (filled in on the already loaded thread): every page
+    # that looks up a thread shows its category in the breadcrumb, one round trip less on PostgreSQL.
+    return db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.number == 1)
+                             .options(joinedload(Post.thread, innerjoin=True).joinedload(Thread.category, innerjoin=True)))
 
 
 def _thread_posts_query(thread: Thread, viewer: Any):
