@@ -7,6 +7,7 @@
     python bench/search_bench.py prepare  --db sqlite:////tmp/bench/forum.sqlite3 --instance /tmp/bench --posts 200000
     python bench/search_bench.py reindex  --db ... --instance ... --backend whoosh
     python bench/search_bench.py latency  --db ... --instance ... --backend whoosh [--queries 200 --passes 3]
+                                          [--show] [--no-postings-cache]
 
 Numbers go in bench/README-search.md, not in tests.
 """
@@ -279,6 +280,10 @@ def latency(args) -> None:
     timings: list[float] = []
     cpu: list[float] = []
     totals = []
+    if args.no_postings_cache:                 # Whoosh: decode every term's postings again each time
+        from forum.search import whoosh_vector
+
+        whoosh_vector._postings_cache.max_bytes = 0
     with app.app_context():
         from forum.extensions import db
         from forum.search import search
@@ -325,6 +330,8 @@ def main(argv: list[str] | None = None) -> None:
         p.add_argument("--queries", type=int, default=200)
         p.add_argument("--passes", type=int, default=3)
         p.add_argument("--show", action="store_true")
+        p.add_argument("--no-postings-cache", action="store_true",
+                       help="latency, Whoosh: keep no decoded postings between queries")
     args = parser.parse_args(argv)
     {"relevance": relevance, "prepare": prepare, "reindex": reindex, "latency": latency}[args.command](args)
 

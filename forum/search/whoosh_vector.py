@@ -161,12 +161,14 @@ class VectorSearcher:
             self._columns[field] = np.concatenate(parts) if parts else np.empty(0, np.int64)
         return self._columns[field]
 
-    def docs_with(self, field: str, texts: list[str]) -> np.ndarray:
-        """Mask of the documents holding any of `texts` in an ID field (category, author)."""
-        mask = np.zeros(self.size, dtype=bool)
-        for text in texts:
+    def docs_with(self, field: str, values: list[int]) -> np.ndarray:
+        """Mask of the documents whose `field` (category_id, author_id) is one of `values`."""
+        if all(reader.has_column(field) for reader, _ in self.leaves):
+            return np.isin(self.column(field), np.asarray(values, dtype=np.int64))
+        mask = np.zeros(self.size, dtype=bool)     # an index of layout 1-2: ID terms, not columns
+        for value in values:
             for reader, offset in self.leaves:
-                ids, _ = _postings(reader, field, text)
+                ids, _ = _postings(reader, field, str(value))
                 mask[ids + offset] = True
         return mask
 

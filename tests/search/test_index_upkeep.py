@@ -99,13 +99,24 @@ def test_a_thread_moved_to_another_category_is_found_under_the_new_one(forum, sy
 def test_an_index_from_before_synonym_group_tokens_is_read_and_then_rebuilt(forum, backend, monkeypatch):
     if backend != "whoosh":
         return
-    from forum.search import vocabulary, whoosh_backend
+    from whoosh.fields import ID, NUMERIC, TEXT, Schema
 
-    monkeypatch.setattr(vocabulary.Vocabulary, "index_table", lambda self: {})   # layout 1: no group tokens
+    from forum.search import whoosh_backend
+    from forum.search.analysis import whoosh_analyzer
+
+    def layout_1_schema(groups=None):       # no group tokens; thread, category, author, date indexed as terms
+        return Schema(post_id=ID(stored=True, unique=True), thread_id=NUMERIC(int, bits=64, stored=True, sortable=True),
+                      category_id=ID(), author_id=ID(), created=NUMERIC(int, bits=64, stored=True, sortable=True),
+                      title=TEXT(analyzer=whoosh_analyzer(), phrase=True), body=TEXT(analyzer=whoosh_analyzer(), phrase=True))
+    current_fields = whoosh_backend._fields
+    monkeypatch.setattr(whoosh_backend, "schema", layout_1_schema)
+    monkeypatch.setattr(whoosh_backend, "_fields", lambda doc: {**current_fields(doc), "category_id": str(doc.category_id),
+                                                                 "author_id": str(doc.author_id)})
     rebuild_index()
     (get_backend().current_dir() / whoosh_backend.LAYOUT_FILE).unlink()
     monkeypatch.undo()
     assert "Hair thinning after two years on DMF" in titles(search("tecfidera hair loss", None))
+    assert titles(search(f"fatigue category:{forum.categories['symptoms'].slug}", None)) == ["Tired all the time"]
     assert ensure_index() is True            # the worker rebuilds it in the current layout
     assert ensure_index() is False
     assert "Hair thinning after two years on DMF" in titles(search("tecfidera hair loss", None))
