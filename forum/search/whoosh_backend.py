@@ -129,8 +129,8 @@ def build_query(plan: Plan, group_tokens: frozenset[str] = frozenset()):
 
 
 def can_vectorize(plan: Plan) -> bool:
-    """Words only: no prefix (a term expansion) and no quoted phrase (word positions)."""
-    return not any(alt.prefix or (concept.quoted and alt.is_phrase) for concept in plan.concepts for alt in concept.alts)
+    """Words and phrases: no prefix (a term expansion Whoosh's Prefix query does)."""
+    return not any(alt.prefix for concept in plan.concepts for alt in concept.alts)
 
 
 def vector_parts(plan: Plan, group_tokens: frozenset[str]) -> list[list[Part]]:
@@ -143,7 +143,8 @@ def vector_parts(plan: Plan, group_tokens: frozenset[str]) -> list[list[Part]]:
         for alt in alts:
             content = tuple(stem(w) for w in alt.words if w not in STOP_WORDS)
             if content:
-                parts += [Part(field, content, alt.boost * field_boost) for field, field_boost in fields]
+                parts += [Part(field, content, alt.boost * field_boost, phrase=concept.quoted)
+                          for field, field_boost in fields]
         parts += [Part(field, (token,), concept.group_boost * field_boost)
                   for token in groups for field, field_boost in fields]
         if parts:

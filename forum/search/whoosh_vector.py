@@ -9,8 +9,9 @@ boosts, sums over matching parts), and grouped into threads with array operation
 milliseconds for the same queries, with exact thread counts.
 
 Plans of words (typed, synonyms, group tokens, multi-word terms that need all their words in
-one field), with any filters and either order, go through here. Quoted phrases and prefixes
-(word positions, term expansion) go through Whoosh's matchers: see whoosh_backend.can_vectorize().
+one field) and quoted phrases (word positions checked only for the posts holding every word),
+with any filters and either order, go through here. Prefixes (term expansion) go through
+Whoosh's matchers: see whoosh_backend.can_vectorize().
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class Part:
     field: str
     stems: tuple[str, ...]
     boost: float
+    phrase: bool = False      # the stems next to each other, in this order (a quoted phrase)
 
 
 @dataclass
@@ -105,34 +107,69 @@ def _postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     return _postings_cache.get(reader, ("post", field, text), lambda r: _read_postings(r, field, text))
 
 
-def _read_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+def _blocks(reader, field: str, text: str, positions: bool):
+    """(docnums, weights or encoded word positions) of a term, a block of postings at a time."""
     try:
         matcher = reader.postings(field, text)
     except TermNotFound:
-        return np.empty(0, np.int32), np.empty(0, np.float32)
+        return
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
-    ids: list = []
-    weights: list = []
     if isinstance(matcher, W3LeafMatcher) and hasattr(matcher, "_read_ids"):
-        # A block at a time (128 postings): the ids and weights are already arrays in the file.
+        # 128 postings a block: the ids and weights are already arrays in the file.
         while not matcher._atend:
             matcher._read_ids()
-            matcher._read_weights()
-            ids.append(np.asarray(matcher._ids, dtype=np.int32))
-            weights.append(np.asarray(matcher._weights, dtype=np.float32))
+            if positions:
+                matcher._read_values()
+            else:
+                matcher._read_weights()
+            yield matcher._ids, (matcher._values if positions else matcher._weights)
             matcher._next_block()
-    else:
-        found_ids, found_weights = [], []
-        while matcher.is_active():
-            found_ids.append(matcher.id())
-            found_weights.append(matcher.weight())
-            matcher.next()
-        ids.append(np.asarray(found_ids, dtype=np.int32))
-        weights.append(np.asarray(found_weights, dtype=np.float32))
-    if not ids:
-        return np.empty(0, np.int32), np.empty(0, np.float32)
+        return
+    ids, payload = [], []
+    while matcher.is_active():     # another codec, or a term inlined in the term index
+        ids.append(matcher.id())
+        payload.append(matcher.value() if positions else matcher.weight())
+        matcher.next()
+    yield ids, payload
+
+
+def _read_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    ids, weights = [np.empty(0, np.int32)], [np.empty(0, np.float32)]
+    for block_ids, block_weights in _blocks(reader, field, text, positions=False):
+        ids.append(np.asarray(block_ids, dtype=np.int32))
+        weights.append(np.asarray(block_weights, dtype=np.float32))
     return np.concatenate(ids), np.concatenate(weights)
+
+
+def _read_positions(reader, field: str, text: str) -> tuple[np.ndarray, list]:
+    """(segment docnums, encoded word positions of each) of a term: for phrases."""
+    ids, values = [np.empty(0, np.int32)], []
+    for block_ids, block_values in _blocks(reader, field, text, positions=True):
+        ids.append(np.asarray(block_ids, dtype=np.int32))
+        values.extend(block_values)
+    return np.concatenate(ids), values
+
+
+def _phrase_docs(reader, field: str, stems: tuple[str, ...], terms: dict) -> np.ndarray:
+    """The segment's documents holding `stems` in a row: positions read only for those with every stem."""
+    common = None
+    for ids, _ in terms.values():
+        common = ids if common is None else np.intersect1d(common, ids, assume_unique=True)
+    if common is None or not len(common):
+        return np.empty(0, np.int32)
+    decode = reader.schema[field].format.decode_positions
+    positions = {}
+    for text in terms:
+        ids, values = _read_positions(reader, field, text)
+        positions[text] = [values[i] for i in np.searchsorted(ids, common)]
+    keep = [j for j in range(len(common))
+            if _phrase_at(decode(positions[stems[0]][j]), [set(decode(positions[t][j])) for t in stems[1:]])]
+    return common[keep]
+
+
+def _phrase_at(starts: list[int], following: list[set[int]]) -> bool:
+    return any(all(p + k + 1 in later for k, later in enumerate(following)) for p in starts)
 
 
 class VectorSearcher:
@@ -172,19 +209,40 @@ class VectorSearcher:
                 mask[ids + offset] = True
         return mask
 
-    def term_scores(self, field: str, text: str, boost: float) -> tuple[np.ndarray, np.ndarray]:
-        """(global docnums, BM25F score * boost) of one term."""
+    def _bm25(self, field: str, text: str, tf: np.ndarray, length: np.ndarray) -> np.ndarray:
         idf = self.searcher.idf(field, text)
         avg = self.searcher.avg_field_length(field) or 1
+        tf = tf.astype(np.float64)
+        return idf * (tf * (self.K1 + 1)) / (tf + self.K1 * ((1 - self.B) + self.B * length / avg))
+
+    def term_scores(self, field: str, text: str, boost: float) -> tuple[np.ndarray, np.ndarray]:
+        """(global docnums, BM25F score * boost) of one term."""
         all_ids, all_scores = [], []
         for reader, offset in self.leaves:
             ids, tf = _postings(reader, field, text)
-            if not len(ids):
+            if len(ids):
+                all_ids.append(ids.astype(np.int64) + offset)
+                all_scores.append(self._bm25(field, text, tf, _lengths(reader, field)[ids]) * boost)
+        if not all_ids:
+            return np.empty(0, np.int64), np.empty(0)
+        return np.concatenate(all_ids), np.concatenate(all_scores)
+
+    def phrase_scores(self, field: str, stems: tuple[str, ...], boost: float) -> tuple[np.ndarray, np.ndarray]:
+        """(global docnums, score * boost) of the documents with `stems` in a row; scored as Whoosh's
+        Phrase query is, by the sum of its words' scores."""
+        all_ids, all_scores = [], []
+        for reader, offset in self.leaves:
+            terms = {text: _postings(reader, field, text) for text in dict.fromkeys(stems)}
+            found = _postings_cache.get(reader, ("phrase", field, stems),
+                                        lambda r: (_phrase_docs(r, field, stems, terms),))
+            docs = found[0]
+            if not len(docs):
                 continue
-            length = _lengths(reader, field)[ids]
-            tf = tf.astype(np.float64)
-            score = idf * (tf * (self.K1 + 1)) / (tf + self.K1 * ((1 - self.B) + self.B * length / avg))
-            all_ids.append(ids.astype(np.int64) + offset)
+            score = np.zeros(len(docs))
+            for text, (ids, tf) in terms.items():
+                at = np.searchsorted(ids, docs)
+                score += self._bm25(field, text, tf[at], _lengths(reader, field)[docs]) * stems.count(text)
+            all_ids.append(docs.astype(np.int64) + offset)
             all_scores.append(score * boost)
         if not all_ids:
             return np.empty(0, np.int64), np.empty(0)
@@ -192,6 +250,11 @@ class VectorSearcher:
 
     def part_scores(self, part: Part, into: np.ndarray, matched: np.ndarray) -> None:
         """Add a wording's score to `into` where it matches, and mark `matched` there."""
+        if part.phrase and len(part.stems) > 1:
+            ids, score = self.phrase_scores(part.field, part.stems, part.boost)
+            into[ids] += score
+            matched[ids] = True
+            return
         if len(part.stems) == 1:
             ids, score = self.term_scores(part.field, part.stems[0], part.boost)
             into[ids] += score       # a term's postings name each document once

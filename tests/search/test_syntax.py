@@ -15,6 +15,7 @@ def test_phrases_match_words_together_only(forum):
     phrase = search('"heart rate" fingolimod', None)
     assert titles(phrase)[0] == "Fingolimod and my heart"
     assert phrase.partial_from == 1          # the other thread only follows as a partial match
+    assert search('"rate heart" fingolimod', None).partial_from == 0     # word order counts
     loose = search("heart rate fingolimod", None)
     assert loose.partial_from in (None, 2) and set(titles(loose)[:2]) == {"Fingolimod and my heart", "Heart of the matter"}
     assert loose.suggestion is None
