@@ -50,6 +50,10 @@ SEED_KINDS = {
     "hn_experience": ("hard_negative_experience", 0, 0),
     "hn_testimonial": ("hard_negative_testimonial", 0, 0),
     "neutral": ("neutral", 0, 0),
+    # supplement/ only: long, formatted everyday posts and moderators' notes
+    "long_neutral": ("neutral", 0, 0),
+    "long_moderation_meta": ("hard_negative_moderation", 0, 0),
+    "long_debunk": ("hard_negative_debunk", 0, 0),
 }
 LABELS_OF_KIND = {kind: (cp, mi) for kind, cp, mi in SEED_KINDS.values()}
 LABELS_OF_KIND["hard_negative_cost"] = (0, 0)
@@ -92,7 +96,9 @@ def read_seeds(folder: str = "seeds") -> list[dict]:
         path = HERE / folder / f"{stem}.txt"
         if not path.is_file():
             continue
-        raw = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
+        raw = path.read_text(encoding="utf-8")
+        if raw.startswith("#"):  # a one-line description of the file; later "#" lines are Markdown headings
+            raw = raw.split("\n", 1)[1] if "\n" in raw else ""
         for post in re.split(r"^~~~[ \t]*$", raw, flags=re.M):
             post = post.strip()
             if post:
