@@ -27,6 +27,8 @@ from __future__ import annotations
 import bisect
 import hashlib
 import os
+import queue
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +47,7 @@ EMBED_DIM = 384
 WINDOW_TOKENS = 256       # tokens per encoded window including [CLS]/[SEP] (the model's max_seq_length)
 MAX_WINDOWS = 16          # windows encoded per post at most (~4,000 tokens)
 MAX_CHARS = 400_000       # characters of a post that are tokenized at all
-BATCH_SIZE = 16           # windows per forward pass, sorted by length (dynamic padding)
+BATCH_SIZE = 4            # windows per forward pass, sorted by length (dynamic padding); 4-8 measured fastest
 
 
 class EncoderUnavailable(RuntimeError):
@@ -209,6 +211,8 @@ class Encoder:
         self.cls_id = self.tokenizer.cls_token_id
         self.sep_id = self.tokenizer.sep_token_id
         self.pad_id = self.tokenizer.pad_token_id or 0
+        self.onnx_path = Path(onnx_path) if onnx_path else None
+        self._pool: ThreadPoolExecutor | None = None
         if backend.startswith("onnx"):
             if onnx_path is None or not Path(onnx_path).is_file():
                 raise EncoderUnavailable(f"ONNX encoder file not found: {onnx_path}")
@@ -218,15 +222,14 @@ class Encoder:
                 raise EncoderUnavailable(
                     "this model was trained with the onnxruntime encoder but onnxruntime is not installed "
                     "(pip install onnxruntime)") from exc
-            so = ort.SessionOptions()
-            so.intra_op_num_threads = self.threads
-            so.inter_op_num_threads = 1
-            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            so.log_severity_level = 3
             try:
-                self._session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+                self._sessions = [self._onnx_session(ort, onnx_path) for _ in range(self.threads)]
             except Exception as exc:  # onnxruntime raises its own exception types for corrupt files
                 raise EncoderUnavailable(f"cannot load ONNX encoder {onnx_path}: {exc}") from exc
+            self._free = queue.SimpleQueue()
+            for session in self._sessions:
+                self._free.put(session)
+            self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
         else:
             _offline_env()
             import torch
@@ -241,10 +244,26 @@ class Encoder:
             self._torch = torch
             self._model = model
 
+    @staticmethod
+    def _onnx_session(ort, onnx_path):
+        """One single-threaded session. With ONNX Runtime the encoder runs one session per thread on
+        different batches (data parallel): on 2 cores that measured ~15% faster than one session with two
+        intra-op threads, whose per-layer synchronisation costs more than MiniLM's small matrices gain."""
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 1
+        so.inter_op_num_threads = 1
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.log_severity_level = 3
+        return ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+
     # ------------------------------------------------------------------ forward pass
     def hidden_states(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         if self.backend.startswith("onnx"):
-            return self._session.run(None, {"input_ids": input_ids, "attention_mask": attention_mask})[0]
+            session = self._free.get()
+            try:
+                return session.run(None, {"input_ids": input_ids, "attention_mask": attention_mask})[0]
+            finally:
+                self._free.put(session)
         torch = self._torch
         with torch.inference_mode():
             out = self._model(input_ids=torch.from_numpy(input_ids), attention_mask=torch.from_numpy(attention_mask),
@@ -303,6 +322,24 @@ class Encoder:
                 i += 1
         return sorted(chosen)
 
+    def _padded(self, batch: list) -> tuple[np.ndarray, np.ndarray]:
+        L = max(len(x[2]) for x in batch)
+        ids = np.full((len(batch), L), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(batch), L), dtype=np.int64)
+        for r, (_, _, toks) in enumerate(batch):
+            ids[r, :len(toks)] = toks
+            mask[r, :len(toks)] = 1
+        return ids, mask
+
+    def _forward_all(self, batches: list[list]):
+        """Hidden states of each batch, in order; ONNX batches run on the session pool's threads."""
+        if self._pool is not None:
+            return self._pool.map(self._run_batch, batches)
+        return map(self._run_batch, batches)
+
+    def _run_batch(self, batch: list) -> np.ndarray:
+        return self.hidden_states(*self._padded(batch))
+
     def encode_posts(self, texts: list[str], priority_chars: list[list[int]] | None = None) -> list[PostEncoding]:
         """Encode posts. priority_chars[i]: char offsets (rule hits) whose windows must be kept if post i is long."""
         n = len(texts)
@@ -348,15 +385,8 @@ class Encoder:
         sent_cnt = [np.zeros(len(p[0]), dtype=np.int64) if p else None for p in plans]
 
         order = sorted(range(len(jobs)), key=lambda j: len(jobs[j][2]))
-        for bstart in range(0, len(order), self.batch_size):
-            batch = [jobs[j] for j in order[bstart:bstart + self.batch_size]]
-            L = max(len(x[2]) for x in batch)
-            ids = np.full((len(batch), L), self.pad_id, dtype=np.int64)
-            mask = np.zeros((len(batch), L), dtype=np.int64)
-            for r, (_, _, toks) in enumerate(batch):
-                ids[r, :len(toks)] = toks
-                mask[r, :len(toks)] = 1
-            h = self.hidden_states(ids, mask)
+        batches = [[jobs[j] for j in order[b:b + self.batch_size]] for b in range(0, len(order), self.batch_size)]
+        for batch, h in zip(batches, self._forward_all(batches)):
             for r, (i, wi, toks) in enumerate(batch):
                 m = len(toks)
                 states = h[r, :m].astype(np.float64)
@@ -371,8 +401,10 @@ class Encoder:
                 labels = np.asarray(tok_sent[a:b])
                 inner = states[1:m - 1]
                 if len(labels):
-                    np.add.at(sent_sum[i], labels, inner)
-                    np.add.at(sent_cnt[i], labels, 1)
+                    # a window's tokens run through its sentences in order: sum each contiguous run at once
+                    starts = np.concatenate(([0], np.flatnonzero(np.diff(labels)) + 1))
+                    sent_sum[i][labels[starts]] += np.add.reduceat(inner, starts, axis=0)
+                    sent_cnt[i][labels[starts]] += np.diff(np.append(starts, len(labels)))
 
         out: list[PostEncoding] = []
         for i in range(n):

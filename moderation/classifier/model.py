@@ -4,16 +4,22 @@ from __future__ import annotations
 import bisect
 import math
 import numbers
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from . import artifact
 from .common import HOLD_LABEL, LABELS, ModelUnavailable, Score
+from .encoder import MAX_WINDOWS, WINDOW_TOKENS
 from .lexical import Lexical
 from .rules import FEATURE_NAMES, RuleHit, apply_rules, load_clinic_domains, DEFAULT_DOMAINS_FILE, rule_features
 from .text import has_content, looks_english, shorten
 
+_BACKGROUND = ThreadPoolExecutor(1, thread_name_prefix="encoder")  # the encoder runs while n-grams are counted
+# A shorter post cannot have more than MAX_WINDOWS windows (a token covers at least one character and two
+# neighbouring windows hold more than one window's worth of tokens), so it needs no rule hits to pick windows.
+LONG_POST_CHARS = (MAX_WINDOWS - 1) * (WINDOW_TOKENS - 2) // 2
 NON_ENGLISH_CAP = 0.05     # a post the encoder cannot read scores at most this much unless a rule fired
 SENTENCES_PER_LABEL = 2    # top driving sentences reported per label
 REPORT_FRACTION = 0.5      # report driving sentences once a label's score reaches this fraction of its threshold
@@ -141,13 +147,20 @@ class Classifier:
         if isinstance(texts, str):
             raise TypeError("score() takes a list of texts, not a single string")
         texts = ["" if t is None else str(t) for t in texts]
-        hits = [apply_rules(t, self.clinic_domains) for t in texts]
         to_encode = [i for i, t in enumerate(texts) if has_content(t)]
-        encs = self.encoder.encode_posts([texts[i] for i in to_encode], [[h.start for h in hits[i]] for i in to_encode])
-        enc_of = {i: e for i, e in zip(to_encode, encs) if not e.empty}
-        post_p, lex_rows = self._post_probabilities(texts, hits, enc_of)
+        # Only posts long enough to exceed the encoder's window cap need their rule hits before encoding
+        # (windows with hits are kept); the other posts' rules and n-grams run while the encoder works.
+        hits: list = [apply_rules(t, self.clinic_domains) if len(t) > LONG_POST_CHARS else None for t in texts]
+        encoding = _BACKGROUND.submit(self.encoder.encode_posts, [texts[i] for i in to_encode],
+                                      [[h.start for h in hits[i] or ()] for i in to_encode])
+        hits = [h if h is not None else apply_rules(t, self.clinic_domains) for t, h in zip(texts, hits)]
+        lex = self.lexical.transform([texts[i] for i in to_encode]) if self.lexical is not None and to_encode else None
+        enc_of = {i: e for i, e in zip(to_encode, encoding.result()) if not e.empty}
+        if lex is not None:
+            lex = lex[[row for row, i in enumerate(to_encode) if i in enc_of]]
+        post_p, lex_rows = self._post_probabilities(hits, enc_of, lex)
         scored = {i: self._label_scores(texts[i], hits[i], enc, post_p[i]) for i, enc in enc_of.items()}
-        explain = [i for i, (scores, _) in scored.items() if self._report_labels(scores) and enc_of[i].sentences]
+        explain = [i for i, (scores, _) in scored.items() if self._flagged(scores) and enc_of[i].sentences]
         sent_lex = self._sentence_lexical(texts, enc_of, explain)
         out = []
         for i, text in enumerate(texts):
@@ -159,13 +172,12 @@ class Classifier:
             out.append(self._result(scores, notes, sentences, hits[i]))
         return out
 
-    def _post_probabilities(self, texts: list[str], hits: list[list[RuleHit]], enc_of: dict) -> tuple[dict, dict]:
-        """Whole-post probabilities per label for every encoded post, built as one feature matrix."""
+    def _post_probabilities(self, hits: list[list[RuleHit]], enc_of: dict, lex) -> tuple[dict, dict]:
+        """Whole-post probabilities per label for every encoded post (rows of lex in enc_of's order)."""
         if not enc_of:
             return {}, {}
         idx = list(enc_of)
         rf = np.array([rule_features(hits[i]) for i in idx], dtype=np.float32)
-        lex = self.lexical.transform([texts[i] for i in idx]) if self.lexical is not None else None
         X = build_features(np.stack([enc_of[i].embedding for i in idx]), rf, self.use_rules, self.rule_scale, lex)
         probs = {label: head.proba(X) for label, head in self.heads.items()}
         post_p = {i: {label: float(probs[label][row]) for label in LABELS} for row, i in enumerate(idx)}
@@ -195,6 +207,10 @@ class Classifier:
             notes.append("note: post does not look like English; the model reads English only"
                          + ("" if hits else f", so its scores are capped at {NON_ENGLISH_CAP}"))
         return scores, notes
+
+    def _flagged(self, scores: dict) -> bool:
+        """Reasons are worked out for flagged posts only: nothing else is stored or shown to moderators."""
+        return any(scores[label] >= self.thresholds[label] for label in LABELS)
 
     def _report_labels(self, scores: dict) -> list[str]:
         return [label for label in LABELS if scores[label] >= REPORT_FRACTION * self.thresholds[label]]

@@ -68,3 +68,18 @@ def test_int8_embeddings_stay_close_to_fp32(encoder):
     b = np.stack([e.embedding for e in encoder.encode_posts(texts)])
     cos = (a * b).sum(1)
     assert cos.mean() > 0.97 and cos.min() > 0.93
+
+
+def test_parallel_sessions_give_the_same_embeddings_as_one(encoder):
+    """Batches run on a pool of single-threaded sessions; results must come back to the right posts."""
+    from moderation.classifier.encoder import Encoder
+    onnx_path = encoder.onnx_path
+    texts = [json.loads(line)["text"] for line in (DATA / "heldout.jsonl").read_text().splitlines()[:60]]
+    texts.append("Long post. " * 400)
+    one = Encoder(encoder.backend, onnx_path=onnx_path, threads=1).encode_posts(texts)
+    two = Encoder(encoder.backend, onnx_path=onnx_path, threads=2).encode_posts(texts)
+    assert len(encoder._sessions) == encoder.threads
+    for a, b in zip(one, two):
+        assert np.array_equal(a.embedding, b.embedding)
+        assert np.array_equal(a.sentence_sums, b.sentence_sums)
+        assert np.array_equal(a.sentence_counts, b.sentence_counts)
