@@ -175,10 +175,12 @@ class PostgresBackend:
         params["cap"] = min(plan.max_candidates or CANDIDATES, CANDIDATES)
         latest = plan.order == "latest"
         inner = "created_at DESC, post_id DESC" if latest else "score DESC, post_id"
+        # order:latest must rank the newest matches, whatever the cost of finding them
+        newest_first = " ORDER BY created_at DESC, post_id DESC" if latest else ""
         sql = f"""
             WITH m AS MATERIALIZED (
                 SELECT post_id, thread_id, created_at, {' + '.join(ranks)} AS score
-                FROM post_search WHERE {' AND '.join(where)} LIMIT :cap
+                FROM post_search WHERE {' AND '.join(where)}{newest_first} LIMIT :cap
             )
             SELECT post_id, thread_id, created_at, score, more, count(*) OVER () AS total,
                    sum(more + 1) OVER () AS candidates FROM (

@@ -129,3 +129,23 @@ def test_indexed_text_is_the_text_readers_see(ctx):
     for md in samples:
         rendered = render_markdown(md)
         assert words(post_text(rendered)) == words(html.unescape(plain_text(rendered))), md
+
+
+def test_order_latest_shows_the_newest_matches_even_past_the_ranking_cap(forum, monkeypatch):
+    """PostgreSQL ranks at most CANDIDATES matching posts; sorted by date, those must be the newest."""
+    from datetime import timedelta
+
+    from forum.extensions import db
+    from forum.models import Post, utcnow
+    from forum.search import postgres_backend, sync_dirty_posts
+
+    monkeypatch.setattr(postgres_backend, "CANDIDATES", 2)
+    start = utcnow() - timedelta(days=1)
+    for n in range(5):
+        thread = post_thread(f"Baclofen dose {n}", "What baclofen dose helped your spasms?")
+        for post in db.session.scalars(db.select(Post).where(Post.thread_id == thread.id)):
+            post.created_at = start + timedelta(minutes=n)
+    db.session.commit()
+    sync_dirty_posts()
+    latest = search("baclofen order:latest", None, per_page=10)
+    assert titles(latest)[:2] == ["Baclofen dose 4", "Baclofen dose 3"]
