@@ -40,15 +40,14 @@ target_db = current_app.extensions['migrate'].db
 # ... etc.
 
 
-def include_object(object, name, type_, reflected, compare_to):
+def include_object(obj, name, type_, reflected, compare_to):
     """Keep autogenerate away from the search tables: post_search (and post_search_build during a
     rebuild) are made with raw SQL by their migration and by `flask search reindex`, and are in no
     model MetaData, so autogenerate would otherwise propose dropping them."""
     from forum.search.models import SEARCH_TABLES
 
-    table = object.table.name if type_ in ("index", "column", "unique_constraint", "foreign_key_constraint") \
-        and getattr(object, "table", None) is not None else name
-    return not (type_ == "table" and name in SEARCH_TABLES) and table not in SEARCH_TABLES
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return table not in SEARCH_TABLES
 
 
 def get_metadata():

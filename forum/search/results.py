@@ -58,6 +58,6 @@ class Results:
         return max(1, math.ceil(self.total / self.per_page))
 
     def to_json(self) -> dict:
-        return {"query": self.query, "total": self.total, "total_is_estimate": self.total_estimated, "page": self.page, "per_page": self.per_page,
-                "results": [h.to_json() for h in self.hits], "suggestion": self.suggestion,
+        return {"query": self.query, "total": self.total, "total_is_estimate": self.total_estimated,
+                "page": self.page, "per_page": self.per_page, "results": [h.to_json() for h in self.hits], "suggestion": self.suggestion,
                 "messages": self.messages}

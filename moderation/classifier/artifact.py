@@ -130,7 +130,24 @@ def load_heads(version_dir: Path, manifest: dict) -> dict:
                                    f"{_TRAIN_HINT}")
         if not np.all(np.isfinite(coef)):
             raise ModelUnavailable(f"{path} is corrupt: head for {label} has non-finite weights; {_TRAIN_HINT}")
+    _check_lexical(path, manifest, arrays)
     return arrays
+
+
+def _check_lexical(path: Path, manifest: dict, arrays: dict) -> None:
+    """The n-gram vocabulary and idf must be there, match each other and fill the heads' last columns."""
+    from .lexical import IDF_KEY, VOCAB_KEY
+    lexical = manifest["features"].get("lexical")
+    if not lexical:
+        return
+    vocab, idf = arrays.get(VOCAB_KEY), arrays.get(IDF_KEY)
+    feats = manifest["features"]
+    size = int(lexical.get("size", -1))
+    dense = int(feats.get("embedding_dim", 384)) + (len(feats.get("rule_features", [])) if feats.get("use_rules") else 0)
+    if vocab is None or idf is None or vocab.shape != (size,) or idf.shape != (size,) \
+            or vocab.dtype.kind != "U" or int(feats["dim"]) != dense + size:
+        raise ModelUnavailable(f"{path} is corrupt: the n-gram vocabulary is missing or does not match the "
+                               f"manifest; {_TRAIN_HINT}")
 
 
 def save_heads(version_dir: Path, arrays: dict) -> Path:

@@ -120,3 +120,15 @@ def test_pickled_heads_are_refused(instance_copy):
 
 def test_check_artifact_accepts_a_good_model(trained_instance):
     assert check_artifact(trained_instance)["version"] == current_version(trained_instance)
+
+
+def test_heads_without_their_ngram_vocabulary(instance_copy):
+    vdir = version_dir(instance_copy)
+    manifest = json.loads((vdir / "manifest.json").read_text())
+    with np.load(vdir / "heads.npz", allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files if k != "lexical.idf"}
+    np.savez(vdir / "heads.npz", **arrays)
+    manifest["heads"]["sha256"] = None
+    (vdir / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelUnavailable, match="n-gram vocabulary"):
+        load_classifier(instance_copy)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 
 def test_every_page_has_a_labelled_search_box(client, ctx):
     html = client.get("/").get_data(as_text=True)
@@ -113,3 +115,22 @@ def test_search_works_from_a_worker_thread_like_a_threaded_server(forum, app):
     thread.join(30)
     assert found == {"titles": found.get("titles"), "unavailable": False}
     assert "Ocrelizumab infusion day tips" in found["titles"]
+
+
+def test_a_capped_count_is_shown_as_an_estimate(forum, client, backend, monkeypatch):
+    """PostgreSQL ranks at most CANDIDATES matching posts; past that the count is estimated and says so."""
+    from forum.search import postgres_backend, sync_dirty_posts
+    from tests.search.corpus import post_thread
+
+    for n in range(4):
+        post_thread(f"Baclofen dose {n}", "What baclofen dose helped your spasms?")
+    sync_dirty_posts()
+    exact = client.get("/api/v1/search?q=baclofen").get_json()
+    assert exact["total"] == 4 and exact["total_is_estimate"] is False
+    assert "About" not in client.get("/search?q=baclofen").get_data(as_text=True)
+    if backend != "postgres":
+        pytest.skip("only the PostgreSQL backend caps the posts it ranks")
+    monkeypatch.setattr(postgres_backend, "CANDIDATES", 2)
+    capped = client.get("/api/v1/search?q=baclofen").get_json()
+    assert capped["total_is_estimate"] is True and capped["total"] >= 2
+    assert "About " in client.get("/search?q=baclofen").get_data(as_text=True)
