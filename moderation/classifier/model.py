@@ -4,7 +4,6 @@ from __future__ import annotations
 import bisect
 import math
 import numbers
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ from .lexical import Lexical
 from .rules import FEATURE_NAMES, RuleHit, apply_rules, load_clinic_domains, DEFAULT_DOMAINS_FILE, rule_features
 from .text import has_content, looks_english, shorten
 
-_BACKGROUND = ThreadPoolExecutor(1, thread_name_prefix="encoder")  # the encoder runs while n-grams are counted
+SCORE_CHUNK = 16          # posts per chunk in score(): small enough that little is left to do after the encoder
 # A shorter post cannot have more than MAX_WINDOWS windows (a token covers at least one character and two
 # neighbouring windows hold more than one window's worth of tokens), so it needs no rule hits to pick windows.
 LONG_POST_CHARS = (MAX_WINDOWS - 1) * (WINDOW_TOKENS - 2) // 2
@@ -50,15 +49,19 @@ class Head:
         self.intercept = float(intercept)
         self.a, self.b = float(platt[0]), float(platt[1])
 
-    def decision(self, X) -> np.ndarray:
-        X = X if hasattr(X, "tocsr") else np.asarray(X, dtype=np.float64)
-        return np.asarray(X @ self.coef).ravel() + self.intercept
+    def decision(self, dense: np.ndarray, lex=None) -> np.ndarray:
+        """w.x + b0 for the rows [dense | lex] (lex: sparse n-gram rows or None), without stacking them."""
+        d = dense.shape[1]
+        z = dense @ self.coef[:d] + self.intercept
+        if lex is not None:
+            z = z + np.asarray(lex @ self.coef[d:]).ravel()
+        return z
 
     def calibrate(self, z: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-np.clip(self.a * z + self.b, -60, 60)))
 
-    def proba(self, X: np.ndarray) -> np.ndarray:
-        return self.calibrate(self.decision(X))
+    def proba(self, dense: np.ndarray, lex=None) -> np.ndarray:
+        return self.calibrate(self.decision(dense, lex))
 
 
 def _check_threshold(name: str, value) -> float:
@@ -138,24 +141,43 @@ class Classifier:
         return cls(version_dir, manifest, arrays, encoder, clinic_domains, thresholds, hold_threshold)
 
     # ------------------------------------------------------------------ scoring
-    def _features(self, emb: np.ndarray, rf: np.ndarray, texts: list[str]):
-        lex = self.lexical.transform(texts) if self.lexical is not None else None
-        return build_features(np.atleast_2d(emb), np.atleast_2d(rf), self.use_rules, self.rule_scale, lex)
+    def _dense(self, emb: np.ndarray, rule_feats: np.ndarray) -> np.ndarray:
+        return build_features(np.atleast_2d(emb), np.atleast_2d(rule_feats), self.use_rules, self.rule_scale)
+
+    def _probabilities(self, dense: np.ndarray, lex) -> dict[str, np.ndarray]:
+        """Each head's calibrated probabilities for rows [dense | lex] (lex: n-gram rows or None)."""
+        return {label: head.proba(dense, lex) for label, head in self.heads.items()}
 
     def score(self, texts: list[str]) -> list[Score]:
-        """Score posts (any length; empty, emoji-only or non-English posts are fine). Same order as texts."""
+        """Score posts (any length; empty, emoji-only or non-English posts are fine). Same order as texts.
+
+        Posts go through in chunks: every chunk's forward passes are queued on the encoder's threads at
+        once, and while they run this thread applies the rules, counts n-grams and works out the reasons
+        of the chunks already encoded, so both cores stay busy until the last chunk.
+        """
         if isinstance(texts, str):
             raise TypeError("score() takes a list of texts, not a single string")
         texts = ["" if t is None else str(t) for t in texts]
+        chunks = [texts[s:s + SCORE_CHUNK] for s in range(0, len(texts), SCORE_CHUNK)]
+        queued = [self._submit(chunk) for chunk in chunks]
+        out: list[Score] = []
+        for chunk, (hits, to_encode, pending) in zip(chunks, queued):
+            out.extend(self._score_chunk(chunk, hits, to_encode, pending))
+        return out
+
+    def _submit(self, texts: list[str]):
+        """Queue the posts with words in them on the encoder. Only posts long enough to exceed the window
+        cap need their rule hits first (windows with hits are kept); the others' rules run later."""
         to_encode = [i for i, t in enumerate(texts) if has_content(t)]
-        # Only posts long enough to exceed the encoder's window cap need their rule hits before encoding
-        # (windows with hits are kept); the other posts' rules and n-grams run while the encoder works.
-        hits: list = [apply_rules(t, self.clinic_domains) if len(t) > LONG_POST_CHARS else None for t in texts]
-        encoding = _BACKGROUND.submit(self.encoder.encode_posts, [texts[i] for i in to_encode],
-                                      [[h.start for h in hits[i] or ()] for i in to_encode])
+        hits = [apply_rules(t, self.clinic_domains) if len(t) > LONG_POST_CHARS else None for t in texts]
+        pending = self.encoder.submit_posts([texts[i] for i in to_encode],
+                                            [[h.start for h in hits[i] or ()] for i in to_encode])
+        return hits, to_encode, pending
+
+    def _score_chunk(self, texts: list[str], hits: list, to_encode: list[int], pending) -> list[Score]:
         hits = [h if h is not None else apply_rules(t, self.clinic_domains) for t, h in zip(texts, hits)]
         lex = self.lexical.transform([texts[i] for i in to_encode]) if self.lexical is not None and to_encode else None
-        enc_of = {i: e for i, e in zip(to_encode, encoding.result()) if not e.empty}
+        enc_of = {i: e for i, e in zip(to_encode, pending.result()) if not e.empty}
         if lex is not None:
             lex = lex[[row for row, i in enumerate(to_encode) if i in enc_of]]
         post_p, lex_rows = self._post_probabilities(hits, enc_of, lex)
@@ -178,8 +200,7 @@ class Classifier:
             return {}, {}
         idx = list(enc_of)
         rf = np.array([rule_features(hits[i]) for i in idx], dtype=np.float32)
-        X = build_features(np.stack([enc_of[i].embedding for i in idx]), rf, self.use_rules, self.rule_scale, lex)
-        probs = {label: head.proba(X) for label, head in self.heads.items()}
+        probs = self._probabilities(self._dense(np.stack([enc_of[i].embedding for i in idx]), rf), lex)
         post_p = {i: {label: float(probs[label][row]) for label in LABELS} for row, i in enumerate(idx)}
         lex_rows = {i: lex[row] for row, i in enumerate(idx)} if lex is not None else {}
         return post_p, lex_rows
@@ -190,10 +211,10 @@ class Classifier:
         scores = dict(post_p)
         if len(enc.windows) > 1:
             rf = np.asarray(rule_features(hits), dtype=np.float32)
-            Xw = self._features(enc.windows, np.repeat(rf[None, :], len(enc.windows), axis=0),
-                                [text[a:b] for a, b in enc.window_spans])
-            for label, head in self.heads.items():
-                scores[label] = max(scores[label], float(head.proba(Xw).max()))
+            lex = self.lexical.transform([text[a:b] for a, b in enc.window_spans]) if self.lexical else None
+            window_p = self._probabilities(self._dense(enc.windows, np.repeat(rf[None, :], len(enc.windows), 0)), lex)
+            for label, p in window_p.items():
+                scores[label] = max(scores[label], float(p.max()))
         if enc.n_windows > 1:
             shown = len(enc.windows)
             notes.append(f"note: long post scored in {shown} of {enc.n_windows} windows"
@@ -248,17 +269,24 @@ class Classifier:
         return Score(scores=scores, flagged=flagged, hold=hold, reasons=reasons, sentences=sentences,
                      rules=[h.as_dict() for h in hits])
 
-    @staticmethod
-    def _lexical_shares(post_row, sent_lex):
-        """(n_sentences, n-grams) matrix: each n-gram's post-level TF-IDF value split over the sentences it
-        occurs in, so that share @ weights decomposes the n-gram part of the post's logit by sentence."""
+    def _lexical_contributions(self, post_row, sent_lex) -> dict[str, np.ndarray] | None:
+        """Per label, the n-gram part of the post's logit split by sentence: each n-gram's post-level
+        TF-IDF value x weight is shared equally among the sentences it occurs in."""
         if sent_lex is None or post_row is None:
             return None
-        from scipy import sparse
-        present = (sent_lex > 0).astype(np.float64)
-        spread = np.asarray(present.sum(0)).ravel()
-        weight = np.divide(post_row.toarray().ravel(), np.maximum(spread, 1.0))
-        return sparse.csr_matrix(present.multiply(weight[None, :]))
+        sent_lex = sent_lex.tocsr()
+        cols = sent_lex.indices
+        rows = np.repeat(np.arange(sent_lex.shape[0]), np.diff(sent_lex.indptr))
+        uniq, inverse, spread = np.unique(cols, return_inverse=True, return_counts=True)
+        post_row = post_row.tocsr().sorted_indices()
+        post_vals = np.zeros(len(uniq))
+        at = np.searchsorted(post_row.indices, uniq)
+        found = at < len(post_row.indices)
+        found[found] = post_row.indices[at[found]] == uniq[found]
+        post_vals[found] = post_row.data[at[found]]
+        share = (post_vals / spread)[inverse]
+        return {label: np.bincount(rows, weights=share * head.coef[self.dense_dim + cols], minlength=sent_lex.shape[0])
+                for label, head in self.heads.items()}
 
     def _driving_sentences(self, text: str, enc, hits: list[RuleHit], scores: dict, lex_row, sent_lex) -> list[dict]:
         """Sentences that pushed each label's score up, ranked by their share of the post's logit."""
@@ -279,9 +307,8 @@ class Classifier:
             if 0 <= k < len(enc.sentences) and h.start < enc.sentences[k][1]:
                 sent_hits[k].append(h)
         srf = np.array([rule_features(sh) for sh in sent_hits], dtype=np.float32)
-        X = build_features(emb, srf, self.use_rules, self.rule_scale, sent_lex)
-        lex_share = self._lexical_shares(lex_row, sent_lex)
-        sent_p = {label: head.proba(X) for label, head in self.heads.items()}
+        sent_p = self._probabilities(self._dense(emb, srf), sent_lex)
+        lex_c = self._lexical_contributions(lex_row, sent_lex)
         N = float(enc.total_tokens)
         picked: dict[int, list[str]] = {}
         contrib_of: dict[int, float] = {}
@@ -294,8 +321,8 @@ class Classifier:
                 fired_in = srf.sum(0)
                 share = np.divide(srf, np.maximum(fired_in, 1.0))
                 c = c + share @ w_r
-            if lex_share is not None:
-                c = c + lex_share @ head.coef[self.dense_dim:]
+            if lex_c is not None:
+                c = c + lex_c[label]
             order = np.argsort(-c)
             flagged = scores[label] >= self.thresholds[label]
             n = 0

@@ -7,6 +7,8 @@ import re
 _SENT_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+")
 _HAS_CONTENT = re.compile(r"[^\W_]", re.UNICODE)  # a letter or a digit in any script
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_ASCII_LETTERS = re.compile(r"[A-Za-z]")
+_LETTERS = re.compile(r"[^\W\d_]")
 
 _EN_STOPWORDS = frozenset("""
 a about after all also am an and any anyone are as at be been before but by can could did do does don't for from
@@ -58,13 +60,11 @@ def looks_english(text: str) -> bool:
     English function words (Spanish, German, ...). Short posts get the benefit of the doubt.
     """
     sample = text[:5000]
-    letters = [c for c in sample if c.isalpha()]
-    if not letters:
-        return True
-    latin = sum(1 for c in letters if c.isascii())
-    if latin / len(letters) < 0.5:
-        return False
-    words = [w.lower() for w in _WORD.findall(sample)]
+    if not sample.isascii():
+        letters = len(_LETTERS.findall(sample))
+        if letters and len(_ASCII_LETTERS.findall(sample)) / letters < 0.5:
+            return False
+    words = _WORD.findall(sample.lower())
     if len(words) < 8:
         return True
     stop = sum(1 for w in words if w in _EN_STOPWORDS)

@@ -48,11 +48,24 @@ def test_trained_artifact_carries_the_vocabulary(trained_instance):
     assert clf.lexical is not None and clf.lexical.size == lexical["size"]
 
 
-def test_sentence_shares_split_each_ngram_over_the_sentences_holding_it(classifier):
+def test_sentence_contributions_split_each_ngram_over_the_sentences_holding_it(classifier):
     text = "Stem cells cure MS. Stop your meds now. Stem cells cure MS."
     post = classifier.lexical.transform([text])
     sentences = classifier.lexical.transform(["Stem cells cure MS.", "Stop your meds now.", "Stem cells cure MS."])
-    shares = classifier._lexical_shares(post, sentences).toarray()
-    present = post.toarray().ravel() > 0
-    assert np.allclose(shares.sum(0)[present], post.toarray().ravel()[present])
-    assert np.allclose(shares[0], shares[2])
+    contributions = classifier._lexical_contributions(post, sentences)
+    for label, head in classifier.heads.items():
+        ngram_logit = (post @ head.coef[classifier.dense_dim:]).item()
+        assert contributions[label].sum() == pytest.approx(ngram_logit)
+        assert contributions[label][0] == pytest.approx(contributions[label][2])
+
+
+def test_counts_match_scikit_learn_on_awkward_text():
+    """The word-cached counter must count exactly what CountVectorizer(char_wb) counts."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    awkward = ["a I x", "ΣΟΦΟΣ σοφός İstanbul Straße", "tabs\tand\u00a0nbsp\u2003em  double  spaces\n\nlines",
+               "🙂 emoji-only 🙂🙂", "", "   ", "Tecfidera TECFIDERA tecfidera", "x" * 40, "ab"]
+    lex = Lexical.fit(TEXTS + awkward)
+    reference = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5),
+                                vocabulary={g: i for i, g in enumerate(lex.vocab.tolist())})
+    for _ in range(2):  # the second pass reads the word cache
+        assert (lex.counts(awkward + TEXTS) != reference.transform(awkward + TEXTS)).nnz == 0

@@ -99,6 +99,15 @@ def test_200kb_post_is_scored_in_windows(classifier):
     assert any("not read by the model" in x for x in r.reasons)
 
 
+def test_a_posts_score_does_not_depend_on_the_posts_scored_with_it(classifier):
+    """`classify` on one post, the worker on a batch of 64 and a re-score after backfill must agree."""
+    others = [DEBUNK, CLINIC_QUESTION, "Short one.", "Tecfidera hair loss? " * 30, MISINFO] * 8
+    alone = [classifier.score([text])[0] for text in (PROMOTION, MISINFO)]
+    crowd = classifier.score(others[:17] + [PROMOTION] + others[17:] + [MISINFO])
+    assert crowd[17].scores == alone[0].scores and crowd[17].reasons == alone[0].reasons
+    assert crowd[-1].scores == alone[1].scores and crowd[-1].reasons == alone[1].reasons
+
+
 def test_single_string_is_rejected(classifier):
     with pytest.raises(TypeError):
         classifier.score(PROMOTION)
