@@ -25,7 +25,7 @@ NGRAM_RANGE = (2, 5)
 MIN_DF = 2
 VOCAB_KEY = "lexical.vocab"
 IDF_KEY = "lexical.idf"
-WORD_CACHE_SIZE = 200_000     # distinct words whose n-gram indices are kept (a few MB)
+WORD_CACHE_SIZE = 200_000     # distinct words whose n-gram indices are kept (~27 MB per 100,000)
 
 
 class Lexical:
