@@ -41,7 +41,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 THREADS = 2
-WORKER_CALL = 64           # posts per Classifier.score() call in the worker (config.py WORKER_BATCH_SIZE)
+REPEAT = 3
 N_POSTS = 512
 TARGET_TOKENS = 120
 
@@ -98,7 +98,7 @@ def peak_rss_mb() -> float:
 
 
 # --------------------------------------------------------------------------- one configuration per process
-def worker(config: str, instance: str | None, onnx_dir: str | None = None, repeat: int = 3) -> dict:
+def worker(config: str, instance: str | None, onnx_dir: str | None = None, repeat: int = REPEAT) -> dict:
     t0 = time.perf_counter()
     if config == "baseline":
         import torch
@@ -121,12 +121,15 @@ def worker(config: str, instance: str | None, onnx_dir: str | None = None, repea
                     out.append(torch.nn.functional.normalize((h * m).sum(1) / m.sum(1), dim=-1))
             return out
     elif config in ("worker", "worker-forum"):
+        from config import Config
         from moderation.classifier import load_classifier
         clf = load_classifier(instance)
         load_s = time.perf_counter() - t0
 
+        call = Config.WORKER_BATCH_SIZE    # posts per score() call, as the worker makes them
+
         def run(texts):
-            return [r for s in range(0, len(texts), WORKER_CALL) for r in clf.score(texts[s:s + WORKER_CALL])]
+            return [r for s in range(0, len(texts), call) for r in clf.score(texts[s:s + call])]
     else:
         from moderation.classifier.encoder import Encoder
         onnx_path = Path(onnx_dir) / f"{config}.onnx" if config.startswith("onnx") else None  # exported by main()
@@ -155,14 +158,10 @@ def worker(config: str, instance: str | None, onnx_dir: str | None = None, repea
             "idle_estimate_posts_per_s": round(len(posts) / (cpu / THREADS), 1)}
 
 
-REPEAT = 3
-
-
-def run_worker(config: str, instance: str | None = None, onnx_dir: str | None = None) -> dict:
+def run_worker(config: str, instance: str | None = None, onnx_dir: str | None = None, repeat: int = REPEAT) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS=str(THREADS), MODERATION_CLASSIFIER_THREADS=str(THREADS),
                TOKENIZERS_PARALLELISM="false")
-    repeat = os.environ.get("CLASSIFIER_BENCH_REPEAT", str(REPEAT))
-    cmd = [sys.executable, __file__, "--worker", config, "--repeat", repeat] \
+    cmd = [sys.executable, __file__, "--worker", config, "--repeat", str(repeat)] \
         + (["--instance", instance] if instance else []) \
         + (["--onnx-dir", onnx_dir] if onnx_dir else [])
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
@@ -198,9 +197,9 @@ def main() -> int:
     ap.add_argument("--json", type=Path, help="write the results here as JSON")
     ap.add_argument("--configs", default="baseline,torch-fp32,torch-int8,onnx-fp32,onnx-int8")
     args = ap.parse_args()
-    os.environ["CLASSIFIER_BENCH_REPEAT"] = str(max(1, args.repeat))
+    repeat = max(1, args.repeat)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.instance, args.onnx_dir, args.repeat)))
+        print(json.dumps(worker(args.worker, args.instance, args.onnx_dir, repeat)))
         return 0
 
     load = os.getloadavg()
@@ -212,7 +211,7 @@ def main() -> int:
         if config in args.configs:
             export_onnx(Path(onnx_dir) / f"{config}.onnx", quantize=config == "onnx-int8")
     for config in args.configs.split(","):
-        r = run_worker(config, onnx_dir=onnx_dir)
+        r = run_worker(config, onnx_dir=onnx_dir, repeat=repeat)
         results["speed"].append(r)
         print(f"  {config:<11} {r['posts_per_s']:>7.1f} posts/s wall ({r['slowest_run']:.0f}-{r['fastest_run']:.0f}), "
               f"{r.get('cpu_ms_per_post', 0):>6.2f} CPU-ms/post "
@@ -238,7 +237,7 @@ def main() -> int:
             print(f"  heads on {backend:<10} held-out macro-F1 {held['macro_f1']:.3f} "
                   f"(HN-FPR {held['hard_negative_fpr']:.3f})")
         if backend == "onnx-int8":
-            w = run_worker("worker", str(inst))
+            w = run_worker("worker", str(inst), repeat=repeat)
             results["worker"] = {**w, **cold_load(str(inst))}
             print(f"  worker (Classifier.score, onnx-int8): {w['posts_per_s']:.1f} posts/s wall "
                   f"({w['slowest_run']:.0f}-{w['fastest_run']:.0f}), "
@@ -246,7 +245,7 @@ def main() -> int:
                   f"{w.get('idle_estimate_posts_per_s', 0):.1f} posts/s), peak RSS "
                   f"{w['peak_rss_mb']:.0f} MB; cold start {results['worker']['cold_load_s']:.2f}s "
                   f"(torch imported: {results['worker']['torch_imported']})")
-            wf = results["worker_forum_posts"] = run_worker("worker-forum", str(inst))
+            wf = results["worker_forum_posts"] = run_worker("worker-forum", str(inst), repeat=repeat)
             print(f"  worker on everyday forum posts: {wf['posts_per_s']:.1f} posts/s wall "
                   f"({wf['slowest_run']:.0f}-{wf['fastest_run']:.0f}), "
                   f"{wf.get('cpu_ms_per_post', 0):.2f} CPU-ms/post")

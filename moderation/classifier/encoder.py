@@ -37,7 +37,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np  # noqa: E402
 
-from .pooling import EMBED_DIM, PendingEncoding, PostEncoding, PostPlan, WindowJob, WindowSums, reduce_window  # noqa: E402,F401
+from .pooling import PendingEncoding, PostEncoding, PostPlan, WindowJob, WindowSums, reduce_window  # noqa: E402
 from .text import sentence_spans  # noqa: E402
 
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"

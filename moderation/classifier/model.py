@@ -277,14 +277,8 @@ class Classifier:
         sent_lex = sent_lex.tocsr()
         cols = sent_lex.indices
         rows = np.repeat(np.arange(sent_lex.shape[0]), np.diff(sent_lex.indptr))
-        uniq, inverse, spread = np.unique(cols, return_inverse=True, return_counts=True)
-        post_row = post_row.tocsr().sorted_indices()
-        post_vals = np.zeros(len(uniq))
-        at = np.searchsorted(post_row.indices, uniq)
-        found = at < len(post_row.indices)
-        found[found] = post_row.indices[at[found]] == uniq[found]
-        post_vals[found] = post_row.data[at[found]]
-        share = (post_vals / spread)[inverse]
+        _, inverse, spread = np.unique(cols, return_inverse=True, return_counts=True)
+        share = post_row.toarray().ravel()[cols] / spread[inverse]
         return {label: np.bincount(rows, weights=share * head.coef[self.dense_dim + cols], minlength=sent_lex.shape[0])
                 for label, head in self.heads.items()}
 

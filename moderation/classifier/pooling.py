@@ -77,7 +77,7 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / max(float(np.linalg.norm(v)), 1e-12)
 
 
-def empty_encoding(truncated: bool) -> PostEncoding:
+def _empty_encoding(truncated: bool) -> PostEncoding:
     d = EMBED_DIM
     return PostEncoding(np.zeros(d, np.float32), np.zeros((0, d), np.float32), [], np.zeros((0, d), np.float32),
                         np.zeros(0, np.int64), 0, 0.0, 0, truncated, True)
@@ -116,7 +116,7 @@ class PendingEncoding:
         out = []
         for i, plan in enumerate(self._plans):
             if plan is None or post_cnt[i] == 0:
-                out.append(empty_encoding(self._truncated[i]))
+                out.append(_empty_encoding(self._truncated[i]))
                 continue
             mean = post_sum[i] / post_cnt[i]
             norm = float(np.linalg.norm(mean))

@@ -211,8 +211,6 @@ _NEGATION_BEFORE = re.compile(r"\b(?:don'?t|do\s+not|never|not|shouldn'?t|should
                               r"no\s+one\s+should|nobody\s+should|without)\s+(?:\w+\s+)?$", re.I)
 
 
-
-
 def _lowered(pattern: re.Pattern) -> re.Pattern:
     """The pattern for lower-cased text, without re.IGNORECASE (which makes Python's re about twice as slow)."""
     return re.compile(pattern.pattern.replace("A-Z", "a-z"), pattern.flags & ~re.IGNORECASE)
@@ -374,7 +372,7 @@ def apply_rules(text: str, clinic_domains: frozenset[str] | None = None) -> list
         known = _domain_in(domain, domains)
         if known:
             add("clinic_domain", domain, m.start(), m.end())
-        elif src[m.start():m.end()].lower().startswith(("http", "www.")) or "/" in m.group(0) or re.search(
+        elif text[m.start():m.end()].lower().startswith(("http", "www.")) or "/" in m.group(0) or re.search(
                 r"\.(com|org|net|clinic|health|co|io|mx|info)$", domain):
             if not _domain_in(domain, TRUSTED_DOMAINS):
                 add("external_link", domain, m.start(), m.end())

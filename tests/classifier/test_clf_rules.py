@@ -187,3 +187,16 @@ def test_odd_inputs_do_not_crash():
     hits = apply_rules(long)
     assert all(len(h.match) < 5000 for h in hits)
     assert sum(1 for h in hits if h.rule == "phone") <= 5   # capped per rule
+
+
+@pytest.mark.parametrize("prefix", ["", "İstanbul trip. "])   # İ lower-cases to two characters
+def test_case_insensitive_rules_report_matches_as_written(prefix):
+    """Rules match lower-cased text for speed; moderators still see the words and offsets as posted,
+    and a text whose lower-casing changes its length is matched as it is."""
+    text = prefix + "Message our Patient Coordinator on WhatsApp: +52 998 123 4567. Book NOW, Use Code HOPE2024."
+    hits = {h.rule: h for h in apply_rules(text)}
+    assert hits["coordinator_agent"].match == "Patient Coordinator"
+    assert hits["offer_language"].match == "Book NOW"
+    assert hits["referral"].match == "Use Code HOPE2024"
+    assert hits["messaging_contact"].match == "WhatsApp: +52 998 123 4567"
+    assert all(text[h.start:h.end] == h.match for h in hits.values())
