@@ -1,15 +1,26 @@
 """Settings from environment variables, one class per mode.
 
-Every value has a development default so `make run` needs nothing; production refuses
-to start without a real SECRET_KEY.
+Every value has a development default so `make run` needs nothing. No constant session key is ever
+used to serve: development generates a random key once into the instance folder (mode 0600) and reuses
+it; production refuses to start without a SECRET_KEY of at least 32 bytes that is not a known default.
 """
 from __future__ import annotations
 
 import os
+import secrets
+import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 DEV_SECRET = "dev-only-not-secret"
+SECRET_KEY_FILENAME = "secret_key"
+MIN_SECRET_KEY_BYTES = 32
+# Keys that appear in this repository, in framework tutorials or in copy-pasted examples.
+KNOWN_DEFAULT_KEYS = frozenset({
+    DEV_SECRET, "testing-secret", "dev", "development", "secret", "secret-key", "secret_key", "changeme",
+    "change-me", "change_me", "please-change-me", "your-secret-key", "supersecret", "super-secret", "x",
+    "default", "password", "flask-secret", "replace-me",
+})
 
 
 def _env_int(name: str, default: int) -> int:
@@ -33,9 +44,56 @@ def instance_dir() -> Path:
     return Path(os.environ.get("FORUM_INSTANCE_DIR") or BASE_DIR / "instance").resolve()
 
 
+class InsecureSecretKey(RuntimeError):
+    """The configured SECRET_KEY would let anyone forge session cookies."""
+
+
+def check_secret_key(key: str) -> str:
+    """Return key when it may sign sessions; raise InsecureSecretKey naming the problem otherwise."""
+    if not key:
+        raise InsecureSecretKey("SECRET_KEY is empty: set SECRET_KEY to a long random value "
+                                "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))').")
+    if key.strip().lower() in KNOWN_DEFAULT_KEYS:
+        raise InsecureSecretKey("SECRET_KEY is a well-known default value: anyone could forge a session. "
+                                "Set a long random value.")
+    if len(key.encode("utf-8")) < MIN_SECRET_KEY_BYTES:
+        raise InsecureSecretKey(f"SECRET_KEY is shorter than {MIN_SECRET_KEY_BYTES} bytes: set a long random value.")
+    return key
+
+
+def instance_secret_key(folder: Path) -> str:
+    """The instance folder's own random key, created once (mode 0600) and then reused.
+
+    Several processes start together under `make run` (gunicorn workers and the moderation worker): the
+    key is written to a private temporary file and linked into place, so exactly one key wins and nobody
+    reads a half-written file.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / SECRET_KEY_FILENAME
+    if not path.exists():
+        tmp = folder / f".{SECRET_KEY_FILENAME}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(secrets.token_urlsafe(48) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    for _ in range(50):
+        key = path.read_text(encoding="utf-8").strip()
+        if key:
+            return check_secret_key(key)
+        time.sleep(0.01)
+    raise InsecureSecretKey(f"{path} is empty: delete it and start again to generate a new key.")
+
+
 class Config:
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
+    SECRET_KEY = ""
     FORUM_INSTANCE_DIR = str(instance_dir())
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir() / 'forum.sqlite3'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -95,12 +153,20 @@ class Config:
     PURGE_INTERVAL_HOURS = _env_int("PURGE_INTERVAL_HOURS", 24)  # how often the worker applies the rules
 
     def __init__(self) -> None:
+        self.SECRET_KEY = self._secret_key()
         thresholds = {}
         for label in ("clinic_promotion", "misinformation"):
             value = _env_float(f"CLASSIFIER_THRESHOLD_{label.upper()}", None)
             if value is not None:
                 thresholds[label] = value
         self.CLASSIFIER_THRESHOLDS = thresholds or None
+
+    def _secret_key(self) -> str:
+        """SECRET_KEY from the environment when set (it must be strong), else the instance folder's key."""
+        key = os.environ.get("SECRET_KEY", "")
+        if key:
+            return check_secret_key(key)
+        return instance_secret_key(Path(self.FORUM_INSTANCE_DIR))
 
 
 class DevelopmentConfig(Config):
@@ -110,7 +176,10 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret"
+    SECRET_KEY = "testing-secret"  # tests never serve; each test app gets this fixed key
+
+    def _secret_key(self) -> str:
+        return self.SECRET_KEY
     RATE_LOGIN = RATE_REGISTER = RATE_RESET = RATE_POST = RATE_REPORT = "100000 per second"
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # same algorithm, cheap work factor: tests hash thousands
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
@@ -121,6 +190,14 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 
+    def _secret_key(self) -> str:
+        """Production never invents a key: several machines must share it, so it comes from the environment."""
+        key = os.environ.get("SECRET_KEY", "")
+        if not key:
+            raise InsecureSecretKey("Refusing to start in production without a SECRET_KEY environment variable "
+                                    f"of at least {MIN_SECRET_KEY_BYTES} random bytes.")
+        return check_secret_key(key)
+
 
 CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}
 
@@ -130,7 +207,4 @@ def load_config(name: str | None = None) -> Config:
     name = name or os.environ.get("FORUM_ENV", "development")
     if name not in CONFIGS:
         raise RuntimeError(f"FORUM_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
-    config = CONFIGS[name]()
-    if name == "production" and config.SECRET_KEY in ("", DEV_SECRET):
-        raise RuntimeError("Refusing to start in production without a real SECRET_KEY environment variable.")
-    return config
+    return CONFIGS[name]()
