@@ -1,6 +1,8 @@
 """Markdown to safe HTML, once, at write time.
 
-markdown-it-py renders CommonMark with raw HTML disabled (it comes out as text); bleach then
+markdown-it-py renders CommonMark with raw HTML disabled (it comes out as text) and turns bare
+addresses into links (linkify-it, linear in the text; bleach's linkifier was quadratic on inputs such
+as "1-1-1-..."). Only http, https and mailto links survive, however they were written; bleach then
 applies a strict allowlist, so even a renderer bug cannot let markup through.
 """
 from __future__ import annotations
@@ -11,7 +13,6 @@ from typing import Callable
 from functools import lru_cache
 
 import bleach
-from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -71,6 +72,38 @@ def _split_mentions(content: str) -> list[Token]:
     return out
 
 
+def _link_scheme(href: str) -> str | None:
+    """The scheme of an absolute address ("ftp" for ftp://...), None for a relative one."""
+    match = re.match(r"\s*([A-Za-z][A-Za-z0-9+.-]*):", href)
+    return match.group(1).lower() if match else None
+
+
+def _safe_links_rule(state) -> None:
+    """Links with a scheme outside ALLOWED_PROTOCOLS become their words; other sites' links get rel."""
+    for block in state.tokens:
+        if block.type == "inline" and block.children:
+            block.children = _safe_links(block.children)
+
+
+def _safe_links(children: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    unwrapping = False  # inside a link being turned into words (links do not nest in CommonMark)
+    for tok in children:
+        if tok.type == "link_open":
+            href = str(tok.attrGet("href") or "")
+            scheme = _link_scheme(href)
+            unwrapping = scheme is not None and scheme not in ALLOWED_PROTOCOLS
+            if unwrapping:
+                continue
+            if not _is_local(href):
+                tok.attrSet("rel", LINK_REL)
+        elif tok.type == "link_close" and unwrapping:
+            unwrapping = False
+            continue
+        out.append(tok)
+    return out
+
+
 def _is_local(url: str) -> bool:
     return url.startswith("/") and not url.startswith("//")
 
@@ -99,19 +132,12 @@ def _text(content: str) -> Token:
 
 @lru_cache(maxsize=1)
 def _renderer() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    md.enable(["table", "strikethrough", "linkify"])
     md.core.ruler.push("mentions", _mention_rule)
     md.core.ruler.push("external_images", _external_images_rule)
+    md.core.ruler.push("safe_links", _safe_links_rule)
     return md
-
-
-def _set_rel(attrs: dict, new: bool = False) -> dict | None:
-    href = attrs.get((None, "href"), "")
-    if href.startswith("/") and not href.startswith("//"):
-        return attrs
-    attrs[(None, "rel")] = LINK_REL
-    return attrs
 
 
 def _image_filter(tag: str, name: str, value: str) -> bool:
@@ -131,7 +157,6 @@ def _cleaner() -> bleach.Cleaner:
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
-        filters=[lambda source: LinkifyFilter(source, callbacks=[_set_rel], skip_tags={"pre", "code"})],
     )
 
 

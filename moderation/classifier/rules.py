@@ -20,12 +20,13 @@ Two groups:
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DOMAINS_FILE = Path(__file__).resolve().parent.parent / "data" / "clinic_domains.txt"
-MAX_RULE_CHARS = 400_000  # rules look at no more than this much of a post (linear-time regexes anyway)
+MAX_RULE_CHARS = 200_000  # rules look at no more than this much of a post (the largest body a post may have)
 MAX_HITS_PER_RULE = 5
 
 PROMOTION_RULES = (
@@ -99,7 +100,11 @@ class RuleHit:
 
 
 # --------------------------------------------------------------------------- patterns
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b")
+# Every pattern runs in linear time on any input (a 200 KB post of "1." or "a." included): a run of digits,
+# labels or separators is entered only at its start (a look-behind) and consumed possessively or with a bound,
+# so no position is scanned again from a later start. bench/bad_input_bench.py measures it.
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}+@[A-Za-z0-9-]{1,63}+(?:\.[A-Za-z0-9-]{1,63}+){1,8}+")
+_TLD = re.compile(r"[A-Za-z]{2,24}")
 
 # A phone-number candidate: optional +country, digits in groups separated by space / dot / dash /
 # parentheses. Validated afterwards (9 to 15 digits, not a price, not a date range).
@@ -107,20 +112,22 @@ _PHONE = re.compile(r"(?<![\w$€£¥.,/])(?:\+|00)?\(?\d{1,4}\)?(?:[ .\-]{1,2}\
 
 _MESSAGING_APPS = r"(?:whats\s?app|whatsapp|wa\.me|telegram|t\.me|viber|we\s?chat|signal|line\s+id|kik)"
 _MESSAGING = re.compile(
-    _MESSAGING_APPS + r"(?:[ \t:]{0,3}(?:only|me|us|our\s+\w+|him|her|\+?\d[\d ()+.\-]{6,}\d|@\w{3,}|:\s?[A-Za-z][A-Za-z0-9_.]{2,30}\b)"
+    _MESSAGING_APPS + r"(?:[ \t:]{0,3}(?:only|me|us|our\s+\w{1,30}|him|her|\+?\d[\d ()+.\-]{6,24}\d|@\w{3,30}|:\s?[A-Za-z][A-Za-z0-9_.]{2,30}\b)"
     r"|/\w+)",
     re.I,
 )
 _HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_]{3,30}\b")
 _HANDLE_CONTEXT = re.compile(_MESSAGING_APPS + r"|instagram|insta\b|tiktok|facebook|dm|inbox|message", re.I)
 
+# An amount: a digit, then at most 24 digits, commas and dots taken possessively; a longer run is no price.
+_NUMBER = r"\d[\d,.]{0,24}+(?![\d,.])"
 _CURRENCY_AMOUNT = re.compile(
-    r"(?:[$€£¥]|\b(?:usd|eur|gbp|cad|aud|mxn|us\$|ca\$|a\$)\s?)\s?\d[\d,.]*(?:\s?(?:k|K|thousand|grand)\b)?"
-    r"|\b\d[\d,.]*\s?(?:k\s?)?(?:usd|eur|gbp|euros?|dollars?|pounds?|bucks)\b"
-    r"|\b\d[\d,.]*\s?[€£]",
+    r"(?:[$€£¥]|\b(?:usd|eur|gbp|cad|aud|mxn|us\$|ca\$|a\$)\s?)\s?" + _NUMBER + r"(?:\s?(?:k|K|thousand|grand)\b)?"
+    r"|(?<![\w,.])" + _NUMBER + r"\s?(?:k\s?)?(?:usd|eur|gbp|euros?|dollars?|pounds?|bucks)\b"
+    r"|(?<![\w,.])" + _NUMBER + r"\s?[€£]",
     re.I,
 )
-_BARE_K = re.compile(r"\b(\d{1,3}(?:[.,]\d)?)\s?k\b", re.I)
+_BARE_K = re.compile(r"(?<![\w,.])(\d{1,3}(?:[.,]\d)?)\s?k\b", re.I)
 _NOT_MONEY_K = re.compile(r"\s?(?:run|race|walk|steps|followers|views|members|km|miles|subscribers|likes|words)\b", re.I)
 _MONEY_CONTEXT = re.compile(r"\b(?:cost|costs|price|prices|priced|paid|pay|paying|fee|fees|package|cheap|cheaper|"
                             r"expensive|around|about|only|quoted|charged?|spent|deposit|for)\b", re.I)
@@ -155,12 +162,11 @@ _REFERRAL = re.compile(
     re.I,
 )
 _URL_OR_DOMAIN = re.compile(
-    r"(?:https?://)?(?:www\.)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|org|net|co|io|info|biz|clinic|health|"
-    r"care|mx|pa|co\.uk|uk|in|bg|ru|ua|ge|ae|de|es|it|fr|th|kz|ca|us|eu|me|ly|gl|ai|app|shop|store|online|site|"
-    r"[a-z]{2}))\b(?:/[^\s)\]]*)?",
+    r"(?<![a-z0-9.@/-])(?:https?://)?(?:www\.)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,6}(?:com|org|net|co|io|"
+    r"info|biz|clinic|health|care|mx|pa|co\.uk|uk|in|bg|ru|ua|ge|ae|de|es|it|fr|th|kz|ca|us|eu|me|ly|gl|ai|app|shop|"
+    r"store|online|site|[a-z]{2}))\b(?:/[^\s)\]]{0,300}+)?",
     re.I,
 )
-_ANY_URL = re.compile(r"\bhttps?://[^\s)\]]+|\bwww\.[^\s)\]]+", re.I)
 
 
 _TREATMENT_WORDS = (r"(?:meds?|medications?|medicine|drugs?|dmts?|treatments?|infusions?|injections?|steroids?|scans?|"
@@ -261,6 +267,37 @@ def _domain_in(domain: str, domains: frozenset[str]) -> str | None:
 
 
 # --------------------------------------------------------------------------- rules
+def _emails(text: str) -> list[tuple[str, int, int]]:
+    """Email addresses: the candidate's trailing labels are dropped until the last one is a real TLD."""
+    out = []
+    for m in _EMAIL.finditer(text):
+        address = m.group(0)
+        local, _, domain = address.partition("@")
+        labels = domain.split(".")
+        while len(labels) > 1 and not _TLD.fullmatch(labels[-1]):
+            labels.pop()
+        if len(labels) > 1:
+            found = f"{local}@{'.'.join(labels)}"
+            out.append((found, m.start(), m.start() + len(found)))
+    return out
+
+
+class _Spans:
+    """Sorted, non-overlapping (start, end) spans; `covers(pos)` in O(log n), so filtering stays linear."""
+
+    def __init__(self, spans) -> None:
+        self.spans = sorted(spans)
+        self.starts = [a for a, _ in self.spans]
+
+    def covers(self, pos: int) -> bool:
+        k = bisect.bisect_right(self.starts, pos) - 1
+        return k >= 0 and pos < self.spans[k][1]
+
+    def overlaps(self, a: int, b: int) -> bool:
+        k = bisect.bisect_left(self.starts, b) - 1
+        return k >= 0 and self.spans[k][1] > a
+
+
 def _phones(text: str) -> list[tuple[str, int, int]]:
     out = []
     for m in _PHONE.finditer(text):
@@ -326,32 +363,33 @@ def apply_rules(text: str, clinic_domains: frozenset[str] | None = None) -> list
         found = text[m.start():m.end()]
         s = found.strip().rstrip(".,")
         prices.append((s, m.start(), m.start() + len(found.rstrip().rstrip(".,"))))
+    amounts = _Spans((a, b) for _, a, b in prices)
     for m in P[_BARE_K].finditer(src):
         window = src[max(0, m.start() - 25): m.end() + 20]
         if P[_NOT_MONEY_K].match(src, m.end()):
             continue
-        if P[_MONEY_CONTEXT].search(window) and not any(s <= m.start() < e for _, s, e in prices):
+        if P[_MONEY_CONTEXT].search(window) and not amounts.covers(m.start()):
             prices.append((text[m.start():m.end()], m.start(), m.end()))
     prices.sort(key=lambda p: p[1])
     for s, a, b in prices:
         add("price", s, a, b)
 
-    email_spans = []
-    for m in _EMAIL.finditer(text):
-        email_spans.append((m.start(), m.end()))
-        add("email", m.group(0), m.start(), m.end())
+    emails = _emails(text)
+    email_spans = _Spans((a, b) for _, a, b in emails)
+    for s, a, b in emails:
+        add("email", s, a, b)
 
-    price_spans = [(a, b) for _, a, b in prices]
+    price_spans = _Spans((a, b) for _, a, b in prices)
     for s, a, b in _phones(text):
-        if any(pa <= a < pb or a <= pa < b for pa, pb in price_spans):
+        if price_spans.overlaps(a, b):
             continue
         add("phone", s, a, b)
 
     for m in P[_MESSAGING].finditer(src):
         add("messaging_contact", text[m.start():m.end()], m.start(), m.end())
-    messaging_spans = [(h.start, h.end) for h in hits if h.rule == "messaging_contact"]
+    taken = _Spans(email_spans.spans + [(h.start, h.end) for h in hits if h.rule == "messaging_contact"])
     for m in _HANDLE.finditer(text):
-        if any(a <= m.start() < b for a, b in email_spans + messaging_spans):
+        if taken.covers(m.start()):
             continue
         if P[_HANDLE_CONTEXT].search(src, max(0, m.start() - 60), m.start()):
             add("messaging_contact", m.group(0), m.start(), m.end())
@@ -363,7 +401,7 @@ def apply_rules(text: str, clinic_domains: frozenset[str] | None = None) -> list
 
     seen_domains: set[str] = set()
     for m in P[_URL_OR_DOMAIN].finditer(src):
-        if any(a <= m.start() < b for a, b in email_spans):
+        if email_spans.covers(m.start()):
             continue
         domain = text[m.start(1):m.end(1)].lower()
         if domain in seen_domains or re.fullmatch(r"[\d.]+", domain):
@@ -376,7 +414,7 @@ def apply_rules(text: str, clinic_domains: frozenset[str] | None = None) -> list
                 r"\.(com|org|net|clinic|health|co|io|mx|info)$", domain):
             if not _domain_in(domain, TRUSTED_DOMAINS):
                 add("external_link", domain, m.start(), m.end())
-    for a, b in email_spans:  # an email at a known clinic domain counts too
+    for _, a, b in emails:  # an email at a known clinic domain counts too
         domain = text[a:b].rsplit("@", 1)[1]
         known = _domain_in(domain, domains)
         if known:
