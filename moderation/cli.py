@@ -82,13 +82,16 @@ def _decision_examples() -> list[dict]:
               help="Also train on moderator decisions (moderation.decision_labels.training_examples()).")
 @click.option("--data", "data_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Training JSONL (repeatable). Default: moderation/data/train.jsonl.")
-def train_command(include_decisions: bool, data_paths: tuple[str, ...]) -> None:
-    """Train the classifier heads and write a new versioned model to <instance>/models/."""
+@click.option("--method", type=click.Choice(["finetune", "frozen"]), default="finetune", show_default=True,
+              help="finetune: train the encoder with the heads (minutes); frozen: heads on the packaged encoder.")
+@click.option("--epochs", type=click.IntRange(1, 20), default=None, help="Fine-tuning epochs (default 3).")
+def train_command(include_decisions: bool, data_paths: tuple[str, ...], method: str, epochs: int | None) -> None:
+    """Train the classifier and write a new versioned model to <instance>/models/."""
     from moderation.classifier.train import DataError, train_model
     extra = _decision_examples() if include_decisions else None
     try:
         path = train_model(_instance_dir(), data_paths=list(data_paths) or None, extra_examples=extra,
-                           progress=True, log=click.echo)
+                           progress=True, log=click.echo, method=method, epochs=epochs)
     except DataError as exc:
         raise click.ClickException(f"bad training data: {exc}") from exc
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
@@ -97,8 +100,9 @@ def train_command(include_decisions: bool, data_paths: tuple[str, ...]) -> None:
     if held:
         click.echo(_metrics_table(held, f"Held-out metrics ({held['n']} posts, {held['hard_negatives']} hard negatives):"))
     else:
-        click.echo("No held-out file found; out-of-fold metrics on the training data:")
-        click.echo(_metrics_table(manifest["metrics"]["out_of_fold"], ""))
+        validation = manifest["metrics"].get("out_of_fold") or manifest["metrics"]["calibration"]
+        click.echo("No held-out file found; metrics on the training data's validation part:")
+        click.echo(_metrics_table(validation, ""))
     click.echo(f"\nModel {manifest['version']} is now current (hold threshold {manifest['hold_threshold']:.2f}).")
 
 
@@ -109,8 +113,21 @@ def train_command(include_decisions: bool, data_paths: tuple[str, ...]) -> None:
 @click.option("--baseline-train", "baseline_train", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="What the baselines train on (repeatable). Default: moderation/data/train.jsonl.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON instead of a table.")
-def evaluate_command(data_path: str | None, no_baselines: bool, baseline_train: tuple[str, ...], as_json: bool) -> None:
-    """Precision, recall, F1, PR-AUC per label, macro-F1 and hard-negative FPR: model vs baselines."""
+@click.option("--leave-one-genre-out", "logo", is_flag=True,
+              help="Train each system without one genre and test on it, for every genre (long: one fine-tuning "
+                   "per genre). Uses the whole corpus (moderation/data/corpus), not the current model.")
+@click.option("--genre", "genres", multiple=True, help="With --leave-one-genre-out: only these genres.")
+@click.option("--system", "systems", multiple=True, type=click.Choice(["finetune", "frozen", "tfidf_lr"]),
+              help="With --leave-one-genre-out: only these systems (default all three).")
+@click.option("--epochs", type=click.IntRange(1, 20), default=None, help="Fine-tuning epochs per fold (default 3).")
+@click.option("--output", "output_path", type=click.Path(dir_okay=False), help="Also write the metrics as JSON here.")
+def evaluate_command(data_path: str | None, no_baselines: bool, baseline_train: tuple[str, ...], as_json: bool,
+                     logo: bool, genres: tuple[str, ...], systems: tuple[str, ...], epochs: int | None,
+                     output_path: str | None) -> None:
+    """Precision, recall, F1, PR-AUC per label, macro-F1, false positives, per genre: model vs baselines."""
+    if logo:
+        _evaluate_logo(list(genres), tuple(systems), epochs, as_json, output_path)
+        return
     from moderation.classifier.evaluate import evaluate, format_report
     from moderation.classifier.train import DataError
     clf = _load_classifier()
@@ -120,6 +137,26 @@ def evaluate_command(data_path: str | None, no_baselines: bool, baseline_train: 
     except DataError as exc:
         raise click.ClickException(f"bad evaluation data: {exc}") from exc
     click.echo(json.dumps(result, indent=2) if as_json else format_report(result))
+    if output_path:
+        Path(output_path).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+def _evaluate_logo(genres: list[str], systems: tuple[str, ...], epochs: int | None, as_json: bool,
+                   output_path: str | None) -> None:
+    from moderation.classifier.generalization import SYSTEMS, format_logo, leave_one_genre_out, write_json
+    from moderation.classifier.splits import CorpusError, read_corpus
+    try:
+        rows = read_corpus()
+    except CorpusError as exc:
+        raise click.ClickException(f"bad corpus: {exc}") from exc
+    unknown = sorted(set(genres) - {r["genre"] for r in rows})
+    if unknown:
+        raise click.ClickException(f"no such genre: {', '.join(unknown)}")
+    result = leave_one_genre_out(rows, systems or SYSTEMS, epochs=epochs, genres=genres or None,
+                                 log=(lambda msg: click.echo(msg, err=True)))
+    click.echo(json.dumps(result, indent=2) if as_json else format_logo(result))
+    if output_path:
+        write_json(result, output_path)
 
 
 def _read_classify_input(path: Path) -> list[tuple[object, str]]:

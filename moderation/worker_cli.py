@@ -39,18 +39,22 @@ def backfill_command() -> None:
 
 @moderation_cli.command("ensure-model")
 def ensure_model_command() -> None:
-    """Train the classifier on the shipped data unless a usable model is already in the instance folder."""
+    """Install the shipped classifier unless a usable model is already in the instance folder."""
     from moderation.classifier import ModelUnavailable, load_classifier
+    from moderation.classifier.shipped import install_shipped
 
     instance = Path(current_app.config["FORUM_INSTANCE_DIR"])
     try:
         model = load_classifier(instance)
     except ModelUnavailable as exc:
-        click.echo(f"No usable classifier ({exc}); training one on the shipped data (a minute or two).")
+        click.echo(f"No usable classifier ({exc}); installing the one shipped with the code.")
     else:
         click.echo(f"Classifier {model.version} is ready.")
         return
-    from moderation.classifier.train import train_model
-
-    path = train_model(instance, progress=True)
-    click.echo(f"Classifier trained: {path}")
+    try:
+        version = install_shipped(instance)
+        load_classifier(instance)
+    except ModelUnavailable as exc:
+        raise click.ClickException(f"the shipped classifier cannot be used ({exc}); train one with "
+                                   "`flask --app wsgi moderation train`") from exc
+    click.echo(f"Classifier {version} installed (retrain with `flask --app wsgi moderation train`).")

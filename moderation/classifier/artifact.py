@@ -27,6 +27,7 @@ HEADS_FILE = "heads.npz"
 MANIFEST_FILE = "manifest.json"
 ENCODER_FILE = "encoder.onnx"
 _VERSION_RE = re.compile(r"^classifier-\d{14}(?:-\d+)?$")
+ARTIFACT_GLOB = "classifier-[0-9]*"
 _TRAIN_HINT = "train one with `flask --app wsgi moderation train`"
 
 

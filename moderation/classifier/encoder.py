@@ -133,8 +133,11 @@ class FastTokenizer:
         return [e.ids for e in encs], [e.offsets for e in encs]
 
 
-def export_onnx(path: Path, quantize: bool = True) -> Path:
-    """Export the encoder to ONNX (last_hidden_state output), optionally int8 per-channel quantized."""
+def export_onnx(path: Path, quantize: bool = True, source: str | Path | None = None) -> Path:
+    """Export the encoder to ONNX (last_hidden_state output), optionally int8 per-channel quantized.
+
+    source: a transformers model folder (a fine-tuned encoder); the packaged all-MiniLM-L6-v2 by default.
+    """
     _offline_env()
     try:
         import torch
@@ -144,7 +147,8 @@ def export_onnx(path: Path, quantize: bool = True) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # eager attention: the SDPA path does not keep the padding mask in a traced export
-    model = AutoModel.from_pretrained(str(model_dir()), local_files_only=True, attn_implementation="eager").eval()
+    model = AutoModel.from_pretrained(str(source or model_dir()), local_files_only=True,
+                                      attn_implementation="eager").eval()
 
     class _Hidden(torch.nn.Module):
         def __init__(self, m):
@@ -182,7 +186,9 @@ def export_onnx(path: Path, quantize: bool = True) -> Path:
 
 class Encoder:
     def __init__(self, backend: str = "onnx-int8", onnx_path: str | Path | None = None, threads: int | None = None,
-                 window_tokens: int = WINDOW_TOKENS, max_windows: int = MAX_WINDOWS, batch_size: int = BATCH_SIZE):
+                 window_tokens: int = WINDOW_TOKENS, max_windows: int = MAX_WINDOWS, batch_size: int = BATCH_SIZE,
+                 model_path: str | Path | None = None):
+        """model_path: a transformers model folder for the torch backends (default: the packaged model)."""
         if backend not in BACKENDS:
             raise EncoderUnavailable(f"unknown encoder backend {backend!r} (known: {', '.join(BACKENDS)})")
         self.backend = backend
@@ -218,7 +224,7 @@ class Encoder:
             import torch
             from transformers import AutoModel
             torch.set_num_threads(self.threads)
-            model = AutoModel.from_pretrained(str(model_dir()), local_files_only=True).eval()
+            model = AutoModel.from_pretrained(str(model_path or model_dir()), local_files_only=True).eval()
             if backend == "torch-int8":
                 import warnings
                 with warnings.catch_warnings():

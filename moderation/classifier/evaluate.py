@@ -76,6 +76,38 @@ def compute_metrics(y: dict[str, np.ndarray], p: dict[str, np.ndarray], threshol
             idx = np.array([kk == k for kk in kinds])
             by_kind[k] = round(float(any_flag[idx].mean()), 4)
     out["hard_negative_fpr_by_kind"] = by_kind
+    negatives = np.ones(len(kinds), dtype=bool)
+    for label in LABELS:
+        negatives &= np.asarray(y[label]).astype(int) == 0
+    out["negatives_flagged"] = round(float(any_flag[negatives].mean()), 4) if negatives.any() else float("nan")
+    return out
+
+
+def genre_breakdown(y: dict[str, np.ndarray], p: dict[str, np.ndarray], thresholds: dict[str, float],
+                    genres: list[str]) -> dict:
+    """Per genre: each label's recall and false-positive rate, the share of its negatives (neither label)
+    flagged for anything, and macro-F1 — where a model that fits one register fails another."""
+    genres = np.asarray(list(genres), dtype=object)
+    out = {}
+    for genre in sorted(set(genres.tolist())):
+        idx = genres == genre
+        row: dict = {"n": int(idx.sum())}
+        flagged_any = np.zeros(int(idx.sum()), dtype=bool)
+        clean = np.ones(int(idx.sum()), dtype=bool)
+        f1s = []
+        for label in LABELS:
+            yt = np.asarray(y[label])[idx].astype(int)
+            pred = np.asarray(p[label])[idx] >= thresholds[label]
+            flagged_any |= pred
+            clean &= yt == 0
+            tp, fp, fn = int((pred & (yt == 1)).sum()), int((pred & (yt == 0)).sum()), int((~pred & (yt == 1)).sum())
+            row[f"{label}_recall"] = round(tp / (tp + fn), 4) if tp + fn else float("nan")
+            row[f"{label}_fpr"] = round(fp / int((yt == 0).sum()), 4) if (yt == 0).any() else float("nan")
+            row[f"{label}_support"] = int(yt.sum())
+            f1s.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0)
+        row["negatives_flagged"] = round(float(flagged_any[clean].mean()), 4) if clean.any() else float("nan")
+        row["macro_f1"] = round(float(np.mean(f1s)), 4)
+        out[genre] = row
     return out
 
 
@@ -98,16 +130,22 @@ def score_dataset(clf, examples: list[dict], progress: bool = False, batch: int 
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    return _metrics_with_genres(examples, {k: np.array(v) for k, v in probs.items()}, clf.thresholds)
+
+
+def _metrics_with_genres(examples: list[dict], probs: dict[str, np.ndarray], thresholds: dict[str, float]) -> dict:
     y = {label: np.array([e[label] for e in examples]) for label in LABELS}
-    return compute_metrics(y, {k: np.array(v) for k, v in probs.items()}, clf.thresholds,
-                           [e.get("kind", "unknown") for e in examples])
+    out = compute_metrics(y, probs, thresholds, [e.get("kind", "unknown") for e in examples])
+    genres = [e.get("genre") or "unknown" for e in examples]
+    if len(set(genres)) > 1 or genres[:1] != ["unknown"]:
+        out["by_genre"] = genre_breakdown(y, probs, thresholds, genres)
+    return out
 
 
 # --------------------------------------------------------------------------- baselines
 def keyword_baseline(examples: list[dict]) -> dict:
     p = _keyword_scores([e["text"] for e in examples])
-    y = {label: np.array([e[label] for e in examples]) for label in LABELS}
-    return compute_metrics(y, p, KEYWORD_THRESHOLDS, [e.get("kind", "unknown") for e in examples])
+    return _metrics_with_genres(examples, p, KEYWORD_THRESHOLDS)
 
 
 def tfidf_baseline(train_examples: list[dict], examples: list[dict], seed: int = 0) -> dict:
@@ -133,8 +171,7 @@ def tfidf_baseline(train_examples: list[dict], examples: list[dict], seed: int =
             oof[te] = pipe().fit(list(texts[tr]), y[tr]).predict_proba(list(texts[te]))[:, 1]
         thresholds[label] = choose_threshold(y, oof)
         probs[label] = pipe().fit(list(texts), y).predict_proba([e["text"] for e in examples])[:, 1]
-    y = {label: np.array([e[label] for e in examples]) for label in LABELS}
-    return compute_metrics(y, probs, thresholds, [e.get("kind", "unknown") for e in examples])
+    return _metrics_with_genres(examples, probs, thresholds)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -164,6 +201,20 @@ def evaluate(instance_dir: str | Path | None = None, data_path: str | Path | Non
     return result
 
 
+def format_genres(by_genre: dict, title: str) -> list[str]:
+    """Per-genre rows: recall and false-positive rate per label, negatives flagged, macro-F1."""
+    if not by_genre:
+        return []
+    head = (f"{'genre':<16} {'n':>4} {'promo R':>8} {'promo FPR':>9} {'misinfo R':>9} {'misinfo FPR':>11} "
+            f"{'neg flagged':>11} {'macro-F1':>8}")
+    lines = [title, head, "-" * len(head)]
+    for genre, r in by_genre.items():
+        lines.append(f"{genre:<16} {r['n']:>4} {r['clinic_promotion_recall']:>8.3f} {r['clinic_promotion_fpr']:>9.3f} "
+                     f"{r['misinformation_recall']:>9.3f} {r['misinformation_fpr']:>11.3f} "
+                     f"{r['negatives_flagged']:>11.3f} {r['macro_f1']:>8.3f}")
+    return lines
+
+
 def format_report(result: dict) -> str:
     """A plain-text table: one row per system and label, then macro-F1 and hard-negative FPR."""
     systems = [("model " + result["model"].get("version", ""), result["model"])]
@@ -183,6 +234,9 @@ def format_report(result: dict) -> str:
         lines.append("")
     lines.append("HN-FPR: share of hard negatives (kind hard_negative_*) flagged; on the macro-F1 row, flagged for "
                  "any label.")
+    for name, m in systems:
+        lines.append(f"{name}: negatives (neither label) flagged {m.get('negatives_flagged', float('nan')):.3f}")
+    lines += [""] + format_genres(result["model"].get("by_genre") or {}, "Model by genre")
     by_kind = result["model"].get("hard_negative_fpr_by_kind") or {}
     if by_kind:
         lines.append("Model hard-negative FPR by kind: " + ", ".join(f"{k.removeprefix('hard_negative_')} {v:.3f}"

@@ -71,7 +71,8 @@ def validate_example(obj, where: str) -> dict:
         out[label] = int(v)
     out["id"] = str(obj.get("id") or "ex-" + hashlib.sha1(text.encode()).hexdigest()[:10])
     out["kind"] = str(obj.get("kind") or "unknown")
-    out["group"] = str(obj.get("group") or out["id"])
+    out["genre"] = str(obj.get("genre") or "")
+    out["group"] = str(obj.get("group") or obj.get("source") or out["id"])
     return out
 
 
@@ -196,10 +197,14 @@ def embed_examples(clf_or_encoder, texts: list[str], clinic_domains, progress: b
 def train_model(instance_dir: str | Path, data_paths: list[str | Path] | None = None,
                 extra_examples: list[dict] | None = None, progress: bool = True, *,
                 backend: str | None = None, heldout_path: str | Path | None = DEFAULT_HELDOUT,
-                use_rules: bool | None = True, seed: int = 0, log=None) -> Path:
-    """Train heads on data_paths (+ extra_examples) and write <instance>/models/classifier-<timestamp>/.
+                use_rules: bool | None = True, seed: int = 0, log=None, method: str = "finetune",
+                epochs: int | None = None, examples: list[dict] | None = None) -> Path:
+    """Train on data_paths (+ extra_examples) and write <instance>/models/classifier-<timestamp>/.
 
     Returns the new version directory; models/CURRENT points at it afterwards.
+    method: "finetune" (default: the encoder is fine-tuned with the heads, train_tuned.py) or "frozen" (the
+    packaged encoder as it is, logistic heads on [embedding | rules | n-grams], the earlier model).
+    examples: already-read examples to train on instead of data_paths (evaluation folds).
     backend: encoder backend ("onnx-int8" by default when onnxruntime is installed, else "torch-fp32").
     heldout_path: data to report held-out metrics on (None to skip). use_rules: concatenate the rule features
     to the embedding (default; grouped cross-validation on train favoured it clearly), False for the
@@ -216,10 +221,12 @@ def train_model(instance_dir: str | Path, data_paths: list[str | Path] | None = 
         elif progress:
             print(msg, file=sys.stderr, flush=True)
 
+    if method not in ("finetune", "frozen"):
+        raise ValueError(f"unknown training method {method!r} (finetune or frozen)")
     t_start = time.time()
     instance_dir = Path(instance_dir)
-    paths = [Path(p) for p in (data_paths or [DEFAULT_TRAIN])]
-    examples: list[dict] = []
+    paths = [Path(p) for p in (data_paths or [DEFAULT_TRAIN])] if examples is None else []
+    examples = [validate_example(e, f"example {i + 1}") for i, e in enumerate(examples)] if examples else []
     for p in paths:
         examples.extend(read_examples(p))
     n_extra = 0
@@ -234,7 +241,13 @@ def train_model(instance_dir: str | Path, data_paths: list[str | Path] | None = 
         ys = {e[label] for e in examples}
         if ys != {0, 1}:
             raise DataError(f"training data needs both positive and negative examples of {label}")
-    say(f"Training on {len(examples)} examples ({n_extra} extra) from {', '.join(str(p) for p in paths)}")
+    say(f"Training on {len(examples)} examples ({n_extra} extra) from {', '.join(str(p) for p in paths) or 'memory'}")
+    if method == "finetune":
+        from .train_tuned import train_tuned_model
+        from .finetune import FT_EPOCHS
+        return train_tuned_model(instance_dir, examples, sources=[p.name for p in paths], n_extra=n_extra,
+                                 heldout_path=heldout_path, progress=progress, seed=seed, log=log,
+                                 epochs=epochs or FT_EPOCHS)
 
     backend = backend or default_backend()
     models = artifact.models_dir(instance_dir)

@@ -15,7 +15,7 @@ import pytest
 DATA = Path(__file__).resolve().parents[2] / "moderation" / "data"
 
 
-def _small_training_set(n_per_kind: int = 26, seed: int = 7) -> list[dict]:
+def _small_training_set(n_per_kind: int = 8, seed: int = 7) -> list[dict]:
     rows = [json.loads(line) for line in (DATA / "train.jsonl").read_text(encoding="utf-8").splitlines() if line]
     by_kind: dict[str, list[dict]] = {}
     for r in rows:
@@ -23,7 +23,7 @@ def _small_training_set(n_per_kind: int = 26, seed: int = 7) -> list[dict]:
     rng = random.Random(seed)
     out = []
     for kind in sorted(by_kind):
-        k = n_per_kind * (3 if kind in ("promotion", "misinfo", "both") else 1)
+        k = n_per_kind * (10 if kind in ("promotion", "misinfo", "both", "neutral") else 1)
         out.extend(rng.sample(by_kind[kind], min(k, len(by_kind[kind]))))
     rng.shuffle(out)
     return out
@@ -38,10 +38,11 @@ def small_train_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def trained_instance(tmp_path_factory, small_train_file) -> Path:
-    """An instance folder with one trained model (small data, no held-out scoring)."""
+    """An instance folder with one trained model (small data, no held-out scoring): the frozen-encoder
+    method, which trains in seconds; the fine-tuning path has its own tests (test_clf_finetune.py)."""
     from moderation.classifier.train import train_model
     instance = tmp_path_factory.mktemp("clfinstance")
-    train_model(instance, data_paths=[small_train_file], progress=False, heldout_path=None)
+    train_model(instance, data_paths=[small_train_file], progress=False, heldout_path=None, method="frozen")
     return instance
 
 

@@ -1,0 +1,167 @@
+"""Train the fine-tuned classifier and write a versioned artifact (what `moderation train` does by default).
+
+Steps (seeded, so the same data gives the same model):
+1. Split the training examples by source into a fit part and a calibration part (splits.calibration_split):
+   the calibration sources are never seen by fine-tuning.
+2. Fine-tune the encoder's top layers together with one linear head per label on [embedding | rule features]
+   (finetune.py), on the fit part.
+3. Export the tuned encoder to ONNX and quantize it to int8: the worker runs exactly this file.
+4. Score the calibration part through that int8 encoder; fit a Platt sigmoid per label on it and choose the
+   thresholds and the hold threshold there (train.choose_threshold / choose_hold).
+5. Write heads.npz (the head weights, Platt parameters, and the mean embedding of calibration negatives
+   used to split a post's logit into per-sentence reasons), encoder.onnx and manifest.json, score the
+   held-out file through the real scoring path, move the directory into place and point CURRENT at it.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from . import artifact
+from .common import LABELS, MANIFEST_FORMAT
+from .finetune import FT_BATCH, FT_EPOCHS, FT_LR, FT_MAX_TOKENS, FT_TRAIN_LAYERS, finetune
+from .rules import FEATURE_NAMES
+from .splits import DEV_SHARE, calibration_split
+from .train import (RECALL_FLOOR, RULE_SCALE, DataError, choose_hold, choose_threshold, data_hash, embed_examples,
+                    platt_fit)
+
+
+def _say(log, progress: bool):
+    def say(msg: str) -> None:
+        if log is not None:
+            log(msg)
+        elif progress:
+            print(msg, file=sys.stderr, flush=True)
+    return say
+
+
+def _labels(examples: list[dict]) -> np.ndarray:
+    return np.array([[e[label] for label in LABELS] for e in examples], dtype=np.float32)
+
+
+def _check_both_classes(examples: list[dict], what: str) -> None:
+    for label in LABELS:
+        if {e[label] for e in examples} != {0, 1}:
+            raise DataError(f"the {what} needs both positive and negative examples of {label}")
+
+
+def calibrate(z: np.ndarray, y: np.ndarray) -> tuple[tuple[float, float], float, np.ndarray]:
+    """Platt parameters, threshold and calibrated probabilities from calibration decision values z."""
+    platt = platt_fit(z, y)
+    p = 1.0 / (1.0 + np.exp(-np.clip(platt[0] * z + platt[1], -60, 60)))
+    return platt, choose_threshold(y, p, recall_floor=RECALL_FLOOR), p
+
+
+def train_tuned_model(instance_dir: str | Path, examples: list[dict], *, sources: list[str], n_extra: int,
+                      heldout_path: str | Path | None, progress: bool = True, seed: int = 0, log=None,
+                      epochs: int = FT_EPOCHS, base_dir: str | Path | None = None) -> Path:
+    """Fine-tune, export, calibrate and write <instance>/models/classifier-<timestamp>/; returns that folder."""
+    from .encoder import ENCODER_NAME, ENCODER_PACKAGE, Encoder, export_onnx, package_version, sha256_file
+    from .rules import DEFAULT_DOMAINS_FILE, load_clinic_domains
+
+    say = _say(log, progress)
+    t_start = time.time()
+    instance_dir = Path(instance_dir)
+    fit, dev = calibration_split(examples)
+    _check_both_classes(fit, "fine-tuning part of the training data")
+    _check_both_classes(dev, "calibration part of the training data")
+    say(f"Fine-tuning on {len(fit)} examples, calibrating on {len(dev)} from other sources "
+        f"({n_extra} moderator decisions included)")
+    domains = load_clinic_domains(DEFAULT_DOMAINS_FILE, instance_dir / "clinic_domains.txt")
+    from .rules import apply_rules, rule_features
+    R_fit = np.array([rule_features(apply_rules(e["text"], domains)) for e in fit], dtype=np.float32) * RULE_SCALE
+
+    models = artifact.models_dir(instance_dir)
+    models.mkdir(parents=True, exist_ok=True)
+    version = artifact.new_version_name(instance_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=models))
+    work = Path(tempfile.mkdtemp(prefix=".tuning-", dir=models))
+    try:
+        tuned = finetune([e["text"] for e in fit], _labels(fit), R_fit, work / "encoder", base_dir=base_dir,
+                         epochs=epochs, seed=seed, progress=progress)
+        say("Exporting the tuned encoder to ONNX int8...")
+        onnx_path = export_onnx(tmp / artifact.ENCODER_FILE, quantize=True, source=tuned.model_dir)
+        encoder = Encoder("onnx-int8", onnx_path=onnx_path)
+        E_dev, R_dev = embed_examples(encoder, [e["text"] for e in dev], domains, progress, "Calibrating")
+        X_dev = np.hstack([E_dev, R_dev * RULE_SCALE])
+        Y_dev = {label: np.array([e[label] for e in dev]) for label in LABELS}
+        arrays, thresholds, dev_p = {}, {}, {}
+        for k, label in enumerate(LABELS):
+            z = X_dev @ tuned.coef[k] + tuned.intercept[k]
+            platt, thresholds[label], dev_p[label] = calibrate(z, Y_dev[label])
+            arrays[f"{label}.coef"] = tuned.coef[k]
+            arrays[f"{label}.intercept"] = np.array([tuned.intercept[k]], dtype=np.float64)
+            arrays[f"{label}.platt"] = np.array(platt, dtype=np.float64)
+        hold = choose_hold(Y_dev["clinic_promotion"], dev_p["clinic_promotion"], thresholds["clinic_promotion"])
+        neg = (Y_dev["clinic_promotion"] == 0) & (Y_dev["misinformation"] == 0)
+        arrays["mu"] = (E_dev[neg].mean(0) if neg.any() else E_dev.mean(0)).astype(np.float64)
+        heads_path = artifact.save_heads(tmp, arrays)
+        from .evaluate import compute_metrics
+        dev_metrics = compute_metrics(Y_dev, dev_p, thresholds, [e["kind"] for e in dev])
+        say("Thresholds: " + ", ".join(f"{k}={v:.2f}" for k, v in thresholds.items()) + f", hold={hold:.2f}; "
+            f"calibration macro-F1 {dev_metrics['macro_f1']:.3f}")
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "version": version,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "labels": list(LABELS),
+            "encoder": {"name": ENCODER_NAME, "package": ENCODER_PACKAGE, "package_version": package_version(),
+                        "backend": "onnx-int8", "pooling": "mean over tokens, L2-normalised",
+                        "fine_tuned": {"epochs": epochs, "batch": FT_BATCH, "learning_rate": FT_LR,
+                                       "max_tokens": FT_MAX_TOKENS, "trained_layers": FT_TRAIN_LAYERS,
+                                       "seed": seed, "epoch_losses": [round(x, 4) for x in tuned.losses]},
+                        "quantization": "onnxruntime dynamic quantization, int8 weights per channel (MatMul/Gemm)",
+                        "file": artifact.ENCODER_FILE, "sha256": sha256_file(onnx_path),
+                        "window_tokens": encoder.window_tokens, "max_windows": encoder.max_windows},
+            "features": {"embedding_dim": int(E_dev.shape[1]), "use_rules": True,
+                         "rule_features": list(FEATURE_NAMES), "rule_scale": RULE_SCALE, "dim": int(X_dev.shape[1]),
+                         "lexical": None},
+            "heads": {"file": artifact.HEADS_FILE, "sha256": sha256_file(heads_path),
+                      "model": "linear heads trained with the encoder (fine-tuning); Platt sigmoid on calibration "
+                               "sources unseen by fine-tuning", "seed": seed},
+            "thresholds": thresholds,
+            "hold_threshold": hold,
+            "hold_label": "clinic_promotion",
+            "long_posts": {"window_tokens": encoder.window_tokens, "max_windows": encoder.max_windows,
+                           "policy": "sentence windows; score = max(whole post, each window); windows kept when "
+                                     "over the cap: first 2, last 2, rule hits, evenly spaced"},
+            "training_data": {"sha256": data_hash(examples), "examples": len(examples), "extra_examples": n_extra,
+                              "files": sources, "fine_tuning_examples": len(fit), "calibration_examples": len(dev),
+                              "positives": {label: int(sum(e[label] for e in examples)) for label in LABELS},
+                              "validation": f"{round(DEV_SHARE * 100)}% of each genre's sources, unseen by "
+                                            "fine-tuning"},
+            "metrics": {"calibration": dev_metrics},
+        }
+        artifact.write_manifest(tmp, manifest)
+        _report_heldout(tmp, manifest, heldout_path, domains, encoder, progress, say)
+        manifest["training_seconds"] = round(time.time() - t_start, 1)
+        artifact.write_manifest(tmp, manifest)
+        final = models / version
+        tmp.rename(final)
+        artifact.write_current(instance_dir, version)
+        say(f"Wrote {final} and pointed {models / 'CURRENT'} at it")
+        return final
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _report_heldout(version_dir: Path, manifest: dict, heldout_path, domains, encoder, progress: bool, say) -> None:
+    if heldout_path is None or not Path(heldout_path).is_file():
+        return
+    from .evaluate import score_dataset
+    from .model import Classifier
+    from .train import read_examples
+    clf = Classifier.from_dir(version_dir, clinic_domains=domains, encoder=encoder)
+    result = score_dataset(clf, read_examples(heldout_path), progress=progress)
+    manifest["metrics"]["heldout"] = result
+    manifest["metrics"]["heldout_file"] = Path(heldout_path).name
+    say(f"Held-out macro-F1 {result['macro_f1']:.3f} on {result['n']} posts")
