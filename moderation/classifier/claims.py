@@ -260,13 +260,15 @@ class ProviderList:
                 if digits:
                     self._prefixes.append((digits, entry))
         self._prefixes.sort(key=lambda pe: -len(pe[0]))   # the most specific prefix wins
+        self._max_labels = max((d.count(".") + 1 for d in self._domains), default=0)
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def _domain_hit(self, host: str) -> str | None:
         labels = host.lower().strip(".-").split(".")
-        for i in range(len(labels) - 1):
+        # only the last few labels can be a listed domain: never join a long run of labels ("a.a.a...")
+        for i in range(max(0, len(labels) - self._max_labels), len(labels) - 1):
             candidate = ".".join(labels[i:])
             if candidate in self._domains:
                 return candidate
