@@ -1,9 +1,6 @@
 """The claim bank and provider list, with a bag-of-words `embed` so no model is needed."""
 from __future__ import annotations
 
-import re
-
-import numpy as np
 import pytest
 
 from moderation.classifier.claims import (
@@ -14,22 +11,7 @@ from moderation.classifier.claims import (
     split_sentences,
     stance,
 )
-
-STOP = frozenset("a an the is are be of to and or your you my it that this for with in on at i".split())
-DIM = 2048
-
-
-def bow_embed(texts: list[str]) -> np.ndarray:
-    """Bag of words (stop words out, plural s off), hashed into DIM buckets, rows L2-normalised."""
-    out = np.zeros((len(texts), DIM), dtype=np.float32)
-    for row, text in enumerate(texts):
-        for word in re.findall(r"[a-z0-9]+", text.lower()):
-            if word in STOP or word in {"not", "no", "don", "t", "doesn", "isn"}:
-                continue
-            out[row, hash(word.rstrip("s")) % DIM] += 1.0
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.maximum(norms, 1e-12)
-
+from tests.fake_embed import bow_embed
 
 CLAIMS = [
     ClaimEntry(1, "Mercury amalgam fillings cause MS.", ("Removing amalgam fillings cures MS.",),
