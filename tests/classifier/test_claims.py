@@ -134,3 +134,20 @@ def test_provider_matching_on_pathological_input():
     # suffix of the run was joined); the time itself is for bench/, not asserted here
     assert PROVIDERS.match("a." * 100_000 + "1-" * 50_000) == []
     assert [m.provider_id for m in PROVIDERS.match("x." * 50_000 + "vidaregen-clinic.mx")] == [7]
+
+
+def test_matcher_and_known_lists_never_import_the_model_runtimes():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys\nimport moderation.classifier.claims, moderation.known, moderation.routes\n"
+            "heavy = [m for m in ('torch', 'transformers', 'onnxruntime', 'flask_sqlalchemy') if m in sys.modules]\n"
+            "import moderation.classifier.claims as c\n"
+            "assert not any(m in sys.modules for m in ('torch', 'transformers', 'onnxruntime')), heavy\n"
+            "print('ok')\n")
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    src = (root / "moderation" / "classifier" / "claims.py").read_text()
+    assert "import flask" not in src.lower() and "sqlalchemy" not in src and "forum" not in src

@@ -120,7 +120,7 @@ def test_retire_without_csrf_token_changes_nothing(client, people):
     assert client.post_form("/moderation/claims/999/retire", {}).status_code == 404
 
 
-def test_seed_loads_the_shipped_lists_once_and_keeps_retired_ones_retired(ctx, people):
+def test_seed_loads_the_shipped_lists_once_and_keeps_retired_ones_retired(client, people):
     first = known.seed()
     assert first.claims >= 14 and first.providers >= 20
     rows = list(db.session.scalars(select(KnownClaim)))
@@ -128,6 +128,10 @@ def test_seed_loads_the_shipped_lists_once_and_keeps_retired_ones_retired(ctx, p
     assert all(r.created_by is None for r in rows)
     broker = db.session.scalar(select(KnownProvider).where(KnownProvider.name == "asiamedtravel.net"))
     assert broker.kind == "broker"
+    client.login(people["moderator"])
+    page = client.get("/moderation/claims").get_data(as_text=True)
+    assert f"Active claims ({first.claims})" in page and "The hepatitis B vaccine causes MS." in page
+    assert "asiamedtravel.net" in client.get("/moderation/providers").get_data(as_text=True)
     known.retire_claim(people["moderator"], rows[0])
     again = known.seed()
     assert (again.claims, again.providers) == (0, 0)
