@@ -23,6 +23,7 @@ browser:
 
 db: install
 	$(FLASK) db upgrade
+	$(FLASK) moderation seed-known
 
 demo: db
 	$(FLASK) forum seed-demo

@@ -143,6 +143,11 @@ class Config:
     MODERATION_NOTE_MAX_LENGTH = _env_int("MODERATION_NOTE_MAX_LENGTH", 2000)
     MODERATION_QUEUE_PER_PAGE = _env_int("MODERATION_QUEUE_PER_PAGE", 20)
     MODERATION_MAX_SUSPEND_DAYS = _env_int("MODERATION_MAX_SUSPEND_DAYS", 365)
+    # Known claims and providers (moderation/known.py, /moderation/claims and /moderation/providers)
+    KNOWN_CLAIM_MIN_LENGTH = _env_int("KNOWN_CLAIM_MIN_LENGTH", 15)
+    KNOWN_CLAIM_MAX_LENGTH = _env_int("KNOWN_CLAIM_MAX_LENGTH", 400)   # "a sentence or two"
+    KNOWN_PARAPHRASES_MAX = _env_int("KNOWN_PARAPHRASES_MAX", 10)      # wordings per claim
+    KNOWN_CLAIM_THRESHOLD = _env_float("KNOWN_CLAIM_THRESHOLD", None)  # None: the matcher's tuned default
 
     # Privacy and retention (forum/privacy): `forum purge`, the worker and the /privacy page all read these.
     IP_RETENTION_DAYS = _env_int("IP_RETENTION_DAYS", 30)  # hashed network addresses of logins

@@ -36,6 +36,12 @@ ACTION_NAMES = {
     "account_deleted": "Account deleted by the member",
     "view_email": "Viewed email address",
     "erase_post_text": "Erased text of deleted posts",
+    "claim_add": "Added known claim",
+    "claim_retire": "Retired known claim",
+    "claim_restore": "Restored known claim",
+    "provider_add": "Added known provider",
+    "provider_retire": "Retired known provider",
+    "provider_restore": "Restored known provider",
 }
 
 

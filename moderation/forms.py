@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forum.forms import ForumForm
-from moderation.models import HIDE_REASONS, LABEL_NAMES, LABELS, REPORT_REASONS
+from moderation.models import HIDE_REASONS, LABEL_NAMES, LABELS, PROVIDER_KINDS, REPORT_REASONS
 from moderation.queue import REASON_NAMES, REASONS, STATES
 
 
@@ -160,3 +160,34 @@ class AppealForm(ForumForm):
                          description="A few sentences are enough. A moderator who reads it can restore the post.",
                          validators=[DataRequired("Say in a few words why the decision should change."),
                                      _max_length("APPEAL_MAX_LENGTH", "The appeal")])
+
+
+class KnownClaimForm(ForumForm):
+    """A new known false claim; limits and the link check live in moderation.known (one place)."""
+
+    claim = TextAreaField("The false claim, in a sentence or two", id="claim",
+                          description="Write it the way posts put it, e.g. “Mercury fillings cause MS.”",
+                          validators=[DataRequired("Write the claim.")])
+    paraphrases = TextAreaField("Other wordings (optional, one a line)", id="paraphrases",
+                                description="A few other ways people say the same thing; they help find it.")
+    evidence_url = StringField("Evidence link (http:// or https://)", id="evidence_url",
+                               description="A page from an MS society or health body that answers the claim.",
+                               validators=[DataRequired("Give the link to a page that answers the claim.")])
+    evidence_title = StringField("Title of the evidence page (optional)", id="evidence_title")
+
+
+class KnownProviderForm(ForumForm):
+    name = StringField("Name", id="name", validators=[DataRequired("Give the provider's name.")])
+    kind = SelectField("Kind", id="kind", choices=choices(PROVIDER_KINDS.items()), validate_choice=True)
+    domains = TextAreaField("Domains (one a line)", id="domains",
+                            description="e.g. vidaregen-clinic.mx; subdomains and email addresses match too.")
+    phone_prefixes = TextAreaField("Phone prefixes (optional, one a line)", id="phone_prefixes",
+                                   description="Country code and area code at least, e.g. +52 998.")
+    note = TextAreaField("Note for other moderators (optional)", id="provider-note",
+                         validators=[_max_length("MODERATION_NOTE_MAX_LENGTH", "The note")])
+
+
+class KnownToggleForm(ForumForm):
+    """Retire or restore one entry: a click and an optional note for the log."""
+
+    note = StringField("Why (for the log, optional)", validators=[_max_length("MODERATION_NOTE_MAX_LENGTH", "The note")])

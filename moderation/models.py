@@ -215,3 +215,65 @@ def _audit_no_bulk_changes(orm_execute_state) -> None:
     if (orm_execute_state.is_update or orm_execute_state.is_delete) and any(
             mapper.class_ is AuditEntry for mapper in orm_execute_state.all_mappers):
         raise AuditLogIsAppendOnly("The moderation audit log is append-only.")
+
+
+PROVIDER_KINDS = {"clinic": "Clinic", "broker": "Broker or medical-tourism agent", "practitioner": "Practitioner"}
+
+
+class KnownClaim(db.Model):
+    """A false claim moderators keep in the claim bank, with the page that answers it.
+
+    Retired claims stay (with who retired them and when) so they can be restored; the worker matches
+    active ones only. updated_at changes on every change, so the worker notices edits cheaply.
+    """
+
+    __tablename__ = "known_claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim: Mapped[str] = mapped_column(Text)
+    paraphrases: Mapped[str] = mapped_column(Text, default="", server_default="")  # one wording a line
+    evidence_url: Mapped[str] = mapped_column(String(500))
+    evidence_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"), index=True)
+    created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))  # None: seeded by the system
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    retired_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    retired_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    creator: Mapped[Optional[User]] = relationship(foreign_keys=[created_by])
+    retirer: Mapped[Optional[User]] = relationship(foreign_keys=[retired_by])
+
+    @property
+    def paraphrase_list(self) -> list[str]:
+        return [line.strip() for line in (self.paraphrases or "").splitlines() if line.strip()]
+
+
+class KnownProvider(db.Model):
+    """A clinic, broker or practitioner that promotes unproven MS treatments: domains and phone prefixes."""
+
+    __tablename__ = "known_providers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))  # a key of PROVIDER_KINDS
+    domains: Mapped[str] = mapped_column(Text, default="", server_default="")         # one a line
+    phone_prefixes: Mapped[str] = mapped_column(Text, default="", server_default="")  # one a line
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"), index=True)
+    created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    retired_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    retired_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    creator: Mapped[Optional[User]] = relationship(foreign_keys=[created_by])
+    retirer: Mapped[Optional[User]] = relationship(foreign_keys=[retired_by])
+
+    @property
+    def domain_list(self) -> list[str]:
+        return [line.strip() for line in (self.domains or "").splitlines() if line.strip()]
+
+    @property
+    def prefix_list(self) -> list[str]:
+        return [line.strip() for line in (self.phone_prefixes or "").splitlines() if line.strip()]

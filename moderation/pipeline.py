@@ -16,7 +16,7 @@ from forum.extensions import db
 from forum.markup import plain_text
 from forum.models import Post, utcnow
 from moderation.actions import notice_held
-from moderation.models import ModerationFlag
+from moderation.models import LABELS, ModerationFlag
 
 
 class ScoreLike(Protocol):
@@ -47,18 +47,64 @@ def post_text(post: Post) -> str:
     return f"{post.thread.title}\n\n{body}" if post.number == 1 else body
 
 
-def process_batch(classifier: ClassifierLike, batch_size: int | None = None) -> int:
-    """Score one batch of pending posts; returns how many were scored."""
+def process_batch(classifier: ClassifierLike, batch_size: int | None = None, known_lists: Any = None) -> int:
+    """Score one batch of pending posts; returns how many were scored.
+
+    known_lists (moderation.classifier.claims.KnownLists, built by the worker) adds the moderators' known
+    claims and providers to the classifier's verdicts; None scores with the model alone.
+    """
     posts = claim_pending(batch_size or current_app.config["WORKER_BATCH_SIZE"])
     if not posts:
         db.session.rollback()
         return 0
     seen = {p.id: p.revision_count for p in posts}
-    results = classifier.score([post_text(p) for p in posts])
+    texts = [post_text(p) for p in posts]
+    results = add_known_signals(classifier.score(texts), texts, known_lists)
     for post, result in zip(posts, results):
         apply_score(post, result, classifier.version, seen[post.id])
     db.session.commit()
     return len(posts)
+
+
+def add_known_signals(results: Sequence[ScoreLike], texts: list[str], known_lists: Any) -> Sequence[ScoreLike]:
+    """Add the known-claim and known-provider reasons to each post's score, after the classifier.
+
+    Why after the model and not inside it: moderators edit these lists whenever a claim or a clinic shows up,
+    and the model changes only when it is retrained. An entry is a judgement moderators have already made,
+    so a sentence that asserts a listed false claim flags `misinformation`, and a listed provider's domain or
+    phone number flags `clinic_promotion`, even when the model's score is under its threshold. The score
+    itself stays the model's, so moderators still see what the model thought. A post that only asks about a
+    claim or argues against it gets a note (shown if something else flags it), never a flag.
+    """
+    if known_lists is None or not results:
+        return results
+    from moderation.classifier.claims import split_sentences
+
+    bank, providers = known_lists.claims, known_lists.providers
+    per_post = [split_sentences(t) for t in texts] if bank is not None and len(bank) else [[] for _ in texts]
+    unique = list(dict.fromkeys(s for sentences in per_post for s in sentences))
+    by_sentence = {m.sentence: m for m in bank.match(unique)} if unique else {}
+    for result, text, sentences in zip(results, texts, per_post):
+        best: dict[int, Any] = {}
+        for sentence in sentences:
+            m = by_sentence.get(sentence)
+            if m is not None and (m.claim_id not in best or (m.is_signal, m.similarity)
+                                  > (best[m.claim_id].is_signal, best[m.claim_id].similarity)):
+                best[m.claim_id] = m
+        asserted = [m for m in best.values() if m.is_signal]
+        noted = [m for m in best.values() if not m.is_signal]
+        named = providers.match(text) if providers is not None and len(providers) else []
+        if not (asserted or noted or named):
+            continue
+        flagged = set(result.flagged)
+        if asserted:
+            flagged.add("misinformation")
+        if named:
+            flagged.add("clinic_promotion")
+        result.flagged = [label for label in LABELS if label in flagged]
+        result.reasons = ([m.reason for m in asserted] + [p.reason for p in named] + list(result.reasons)
+                          + [m.reason for m in noted])
+    return results
 
 
 def apply_score(post: Post, result: ScoreLike, model_version: str, revision_seen: int) -> str | None:

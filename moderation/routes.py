@@ -19,7 +19,7 @@ from forum.models import Post, User
 from forum.pagination import make_page
 from forum.permissions import moderator_required
 from forum.visibility import can_see_post
-from moderation import actions, appeals, audit, charts, dashboard as stats, queue, reports
+from moderation import actions, appeals, audit, charts, dashboard as stats, known, queue, reports
 from moderation.forms import (
     AppealForm,
     AuditFilterForm,
@@ -27,6 +27,9 @@ from moderation.forms import (
     BulkForm,
     ContextNoteForm,
     DecisionForm,
+    KnownClaimForm,
+    KnownProviderForm,
+    KnownToggleForm,
     ModEditForm,
     NoteOnlyForm,
     QueueFilterForm,
@@ -35,7 +38,15 @@ from moderation.forms import (
     WarnForm,
     choices,
 )
-from moderation.models import HIDE_REASONS, LABEL_NAMES, LABELS, REPORT_REASONS
+from moderation.models import (
+    HIDE_REASONS,
+    LABEL_NAMES,
+    LABELS,
+    PROVIDER_KINDS,
+    REPORT_REASONS,
+    KnownClaim,
+    KnownProvider,
+)
 
 bp = Blueprint("moderation", __name__)
 AUDIT_PER_PAGE = 50
@@ -377,6 +388,74 @@ def dashboard():
 def transparency():
     return render_template("moderation/transparency.html", months=stats.transparency(12), labels=LABELS,
                            label_names=LABEL_NAMES, report_reasons=REPORT_REASONS)
+
+
+# ---- known claims and providers (issue 19) ----
+
+_KNOWN = {
+    "claims": dict(model=KnownClaim, form=KnownClaimForm, template="moderation/claims.html", noun="claim",
+                   listing=lambda: known.claims(), retire=known.retire_claim, restore=known.restore_claim),
+    "providers": dict(model=KnownProvider, form=KnownProviderForm, template="moderation/providers.html",
+                      noun="provider", listing=lambda: known.providers(), retire=known.retire_provider,
+                      restore=known.restore_provider),
+}
+
+
+def _known_page(kind: str, form=None, error: str | None = None, status: int = 200):
+    spec = _KNOWN[kind]
+    active, retired = spec["listing"]()
+    return render_template(spec["template"], form=form or spec["form"](), active=active, retired=retired,
+                           toggle_form=KnownToggleForm(), error=error, provider_kinds=PROVIDER_KINDS), status
+
+
+def _add_known(kind: str, form) -> object:
+    if kind == "claims":
+        return known.add_claim(current_user, form.claim.data, form.paraphrases.data, form.evidence_url.data,
+                               form.evidence_title.data)
+    return known.add_provider(current_user, form.name.data, form.kind.data, form.domains.data,
+                              form.phone_prefixes.data, form.note.data)
+
+
+@bp.route("/moderation/<any(claims, providers):kind>", methods=["GET", "POST"])
+@moderator_required
+def known_list(kind: str):
+    """The list and the form to add one; bad input shows the form again with the problem, nothing saved."""
+    spec = _KNOWN[kind]
+    form = spec["form"]()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return _known_page(kind, form, status=400)
+        try:
+            row = _add_known(kind, form)
+        except known.KnownListError as exc:
+            db.session.rollback()
+            field = getattr(form, exc.field or "", None)
+            if field is not None:
+                field.errors = list(field.errors) + [str(exc)]
+            return _known_page(kind, form, None if field is not None else str(exc), exc.status)
+        flash(f"Added {spec['noun']} {row.id}; the worker uses it from its next batch.", "success")
+        return redirect(url_for("moderation.known_list", kind=kind))
+    return _known_page(kind, form)
+
+
+@bp.route("/moderation/<any(claims, providers):kind>/<int:entry_id>/<any(retire, restore):action>",
+          methods=["POST"])
+@moderator_required
+def known_toggle(kind: str, entry_id: int, action: str):
+    spec = _KNOWN[kind]
+    row = db.session.get(spec["model"], entry_id)
+    if row is None:
+        abort(404, description=f"That {spec['noun']} does not exist.")
+    form = KnownToggleForm()
+    if not form.validate_on_submit():
+        return _known_page(kind, error=_form_errors(form), status=400)
+    try:
+        spec[action](current_user, row, form.note.data)
+    except known.ActionError as exc:
+        db.session.rollback()
+        return _known_page(kind, error=str(exc), status=exc.status)
+    flash(f"{'Retired' if action == 'retire' else 'Restored'} {spec['noun']} {row.id}.", "success")
+    return redirect(url_for("moderation.known_list", kind=kind))
 
 
 # ---- members: report and appeal ----

@@ -26,6 +26,7 @@ class WorkerState:
     classifier: object | None = None
     model_error: str | None = None
     model_checked_at: float = 0.0
+    known: object | None = None      # moderation.classifier.claims.KnownLists, see refresh_known_lists
     stats: dict[str, int] = field(default_factory=lambda: {"scored": 0, "indexed": 0})
 
 
@@ -52,7 +53,8 @@ def run_once(state: WorkerState) -> int:
     """One pass over every kind of work; returns how much was done."""
     done = 0
     if state.classifier is not None:
-        scored = pipeline.process_batch(state.classifier)
+        refresh_known_lists(state)
+        scored = pipeline.process_batch(state.classifier, known_lists=state.known)
         state.stats["scored"] += scored
         done += scored
     done += _search_upkeep(state)
@@ -60,6 +62,37 @@ def run_once(state: WorkerState) -> int:
 
     done += exports.process_pending_exports() + retention.run_daily_if_due()
     return done
+
+
+def refresh_known_lists(state: WorkerState, embed: Callable | None = None) -> None:
+    """Rebuild the claim bank and provider list when moderators changed them (or the model was reloaded).
+
+    Checked once per batch with two cheap aggregate queries (row counts and the latest change); the claims
+    are embedded again only when something changed. If the lists cannot be built the worker says why and
+    scores with the model alone. embed: tests pass a fake; the worker uses the classifier's encoder.
+    """
+    from moderation import known
+    from moderation.classifier.claims import DEFAULT_THRESHOLD, ClaimBank, KnownLists, ProviderList, encoder_embed
+
+    encoder = getattr(state.classifier, "encoder", None)
+    source = id(embed) if embed is not None else id(encoder)
+    try:
+        signature = known.signature()
+        current = state.known
+        if current is not None and current.signature == signature and current.encoder_id == source:
+            return
+        claims, providers = known.matcher_entries()
+        if embed is None and encoder is not None:
+            embed = encoder_embed(encoder)
+        threshold = current_app.config.get("KNOWN_CLAIM_THRESHOLD") or DEFAULT_THRESHOLD
+        bank = ClaimBank(claims, embed, threshold) if claims and embed is not None else None
+        state.known = KnownLists(bank, ProviderList(providers), signature, source)
+        db.session.rollback()   # end the read transaction before the batch claims its posts
+        log.info("Known lists loaded: %d claims, %d providers", len(claims), len(providers))
+    except Exception:  # noqa: BLE001 - the worker keeps scoring with the model alone and retries next batch
+        db.session.rollback()
+        state.known = None
+        log.exception("Known claims/providers could not be loaded; scoring with the model alone")
 
 
 def _search_upkeep(state: WorkerState) -> int:

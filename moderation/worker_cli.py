@@ -1,4 +1,4 @@
-"""`flask --app wsgi moderation worker | backfill | ensure-model`: the commands around the worker."""
+"""`flask --app wsgi moderation worker | backfill | ensure-model | seed-known`: the commands around the worker."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -58,3 +58,19 @@ def ensure_model_command() -> None:
         raise click.ClickException(f"the shipped classifier cannot be used ({exc}); train one with "
                                    "`flask --app wsgi moderation train`") from exc
     click.echo(f"Classifier {version} installed (retrain with `flask --app wsgi moderation train`).")
+
+
+@moderation_cli.command("seed-known")
+def seed_known_command() -> None:
+    """Add the shipped known false claims and clinic domains to the known lists (only what is missing)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from forum.extensions import db
+    from moderation import known
+
+    try:
+        result = known.seed()
+    except (known.KnownListError, SQLAlchemyError, OSError, ValueError, KeyError) as exc:
+        db.session.rollback()
+        raise click.ClickException(f"The known lists were not seeded, nothing was written: {exc}") from exc
+    click.echo(result.line())
