@@ -59,14 +59,18 @@ def process_batch(classifier: ClassifierLike, batch_size: int | None = None, kno
         return 0
     seen = {p.id: p.revision_count for p in posts}
     texts = [post_text(p) for p in posts]
-    results = add_known_signals(classifier.score(texts), texts, known_lists)
+    results = add_known_signals(classifier.score(texts), texts, known_lists, getattr(classifier, "thresholds", None))
     for post, result in zip(posts, results):
         apply_score(post, result, classifier.version, seen[post.id])
     db.session.commit()
     return len(posts)
 
 
-def add_known_signals(results: Sequence[ScoreLike], texts: list[str], known_lists: Any) -> Sequence[ScoreLike]:
+CLAIM_SUPPORT = 0.5  # a claim match flags when the model's misinformation score is at least this share of its cut
+
+
+def add_known_signals(results: Sequence[ScoreLike], texts: list[str], known_lists: Any,
+                      thresholds: dict[str, float] | None = None) -> Sequence[ScoreLike]:
     """Add the known-claim and known-provider reasons to each post's score, after the classifier.
 
     Why after the model and not inside it: moderators edit these lists whenever a claim or a clinic shows up,
@@ -75,13 +79,20 @@ def add_known_signals(results: Sequence[ScoreLike], texts: list[str], known_list
     phone number flags `clinic_promotion`, even when the model's score is under its threshold. The score
     itself stays the model's, so moderators still see what the model thought. A post that only asks about a
     claim or argues against it gets a note (shown if something else flags it), never a flag.
+
+    With thresholds (the classifier's), a claim match flags only when the model's misinformation score
+    reaches CLAIM_SUPPORT of its threshold, and only those posts are matched at all: embedding similarity
+    knows the topic better than the assertion, so a sentence near a claim's topic ("Lyme can mimic MS")
+    would otherwise be flagged; posts below that are not matched. Listed domains and phone numbers are exact.
     """
     if known_lists is None or not results:
         return results
     from moderation.classifier.claims import split_sentences
 
     bank, providers = known_lists.claims, known_lists.providers
-    per_post = [split_sentences(t) for t in texts] if bank is not None and len(bank) else [[] for _ in texts]
+    floor = CLAIM_SUPPORT * thresholds["misinformation"] if thresholds else 0.0
+    per_post = [split_sentences(t) if bank is not None and len(bank) and r.scores.get("misinformation", 1.0) >= floor
+                else [] for r, t in zip(results, texts)]
     unique = list(dict.fromkeys(s for sentences in per_post for s in sentences))
     by_sentence = {m.sentence: m for m in bank.match(unique)} if unique else {}
     for result, text, sentences in zip(results, texts, per_post):

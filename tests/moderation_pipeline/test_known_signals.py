@@ -112,3 +112,19 @@ def test_worker_run_once_uses_the_lists(app, ctx):
     worker.run_once(state)
     assert state.known is not None and state.known.claims is None and len(state.known.providers) == 1
     assert "clinic_promotion" in flags(first_id(thread))
+
+
+def test_a_claim_match_the_model_does_not_support_is_a_note_not_a_flag():
+    """With the real classifier's thresholds, a sentence near a claim's topic flags only when the model's own
+    misinformation score is at least half its threshold; below that the post is not matched at all."""
+    from moderation.classifier.claims import ClaimBank, ClaimEntry, KnownLists, ProviderList
+
+    bank = ClaimBank([ClaimEntry(1, CLAIM["claim"], (), CLAIM["evidence_url"])], bow_embed, threshold=0.6)
+    lists = KnownLists(bank, ProviderList([]))
+    text = ["Mercury amalgam fillings cause MS, I read it everywhere."]
+    thresholds = {"clinic_promotion": 0.5, "misinformation": 0.4}
+    unsupported = FakeScore({"clinic_promotion": 0.0, "misinformation": 0.05}, [], False, [])
+    assert pipeline.add_known_signals([unsupported], text, lists, thresholds)[0].flagged == []
+    supported = FakeScore({"clinic_promotion": 0.0, "misinformation": 0.3}, [], False, [])
+    [result] = pipeline.add_known_signals([supported], text, lists, thresholds)
+    assert result.flagged == ["misinformation"] and result.reasons[0].startswith("known claim: says mercury")
