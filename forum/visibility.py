@@ -66,10 +66,10 @@ def can_see_thread(first_post: Post | None, viewer: Any) -> bool:
 
 
 def can_edit_post(post: Post, viewer: Any) -> bool:
+    """The member route edits the viewer's own posts only. Moderators edit others' posts through
+    moderation/actions.edit, which keeps an audit entry and tells the author."""
     if not getattr(viewer, "is_authenticated", False) or post.deleted_at is not None:
         return False
-    if is_moderator(viewer):
-        return True
     return post.author_id == viewer.id and viewer.can_participate and not post.thread.locked
 
 
