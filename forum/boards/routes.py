@@ -12,7 +12,9 @@ from forum.comfort.drafts import Target
 from forum.extensions import csrf, db, limiter
 from forum.models import Category, Post, Thread
 from forum.pagination import make_page
-from forum.visibility import can_edit_post, can_reply, can_see_post, can_see_thread, shows_in_thread
+from forum.visibility import (
+    can_edit_post, can_reply, can_see_post, can_see_thread, redaction_number, shows_in_thread, visible_revisions,
+)
 
 bp = Blueprint("boards", __name__)
 
@@ -202,7 +204,10 @@ def history(post_id: int):
     post = _post_or_404(post_id)
     if not can_see_post(post, current_user):
         abort(404, description="That post does not exist or is not visible to you.")
-    return render_template("boards/history.html", post=post, revisions=service.revisions(post))
+    revisions = service.revisions(post)
+    shown = visible_revisions(post, revisions, current_user)
+    return render_template("boards/history.html", post=post, revisions=shown, hidden=len(revisions) - len(shown),
+                           redacted=redaction_number(post, revisions))
 
 
 @bp.route("/p/<int:post_id>/helpful", methods=["POST"])
