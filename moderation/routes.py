@@ -17,6 +17,7 @@ from forum.extensions import db, limiter
 from forum.markup import plain_text
 from forum.models import Post, User
 from forum.pagination import make_page
+from forum.text import parse_id
 from forum.permissions import moderator_required
 from forum.visibility import can_see_post
 from moderation import actions, appeals, audit, charts, dashboard as stats, queue, reports
@@ -256,8 +257,8 @@ def lock(post_id: int, action: str):
 # ---- members ----
 
 def _context_post(raw: str | None, target: User) -> Post | None:
-    if raw and str(raw).isdigit():
-        post = db.session.get(Post, int(raw))
+    if (post_id := parse_id(raw)) is not None:
+        post = db.session.get(Post, post_id)
         if post is not None and post.author_id == target.id:
             return post
     return None

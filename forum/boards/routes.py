@@ -12,6 +12,7 @@ from forum.comfort.drafts import Target
 from forum.extensions import csrf, db, limiter
 from forum.models import Category, Post, Thread
 from forum.pagination import make_page
+from forum.text import parse_id
 from forum.visibility import (
     can_edit_post, can_reply, can_see_post, can_see_thread, redaction_number, shows_in_thread, visible_revisions,
 )
@@ -139,8 +140,8 @@ def reply(thread_id: int):
     compose = posting.begin(current_user, Target.thread(thread.id), form)
     if compose.response is not None:
         return compose.response
-    if request.method == "GET" and request.args.get("quote", "").isdigit():
-        quoted = _post_or_404(int(request.args["quote"]))
+    if request.method == "GET" and (quote_id := parse_id(request.args.get("quote"))) is not None:
+        quoted = _post_or_404(quote_id)
         if quoted.thread_id == thread.id and can_see_post(quoted, current_user) and quoted.deleted_at is None:
             form.body.data = (form.body.data.rstrip() + "\n\n" if form.body.data else "") + service.quote_markdown(quoted)
     if compose.ready and form.validate_on_submit():
