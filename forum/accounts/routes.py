@@ -1,8 +1,6 @@
 """Register, log in and out, reset a password, settings, public profiles."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -10,6 +8,7 @@ from forum.accounts import service
 from forum.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm, ResetForm, ResetRequestForm
 from forum.boards.queries import post_counts_by_author, recent_posts_by
 from forum.extensions import db, limiter
+from forum.redirects import safe_target
 
 bp = Blueprint("accounts", __name__)
 
@@ -19,10 +18,7 @@ def _rate(name: str):
 
 
 def _safe_next(target: str | None) -> str:
-    if (target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc
-            and target.isprintable() and " " not in target):
-        return target
-    return url_for("boards.index")
+    return safe_target(target, url_for("boards.index"))
 
 
 def _show_error(form, exc: service.AccountError) -> None:
