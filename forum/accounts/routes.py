@@ -5,7 +5,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.accounts import service
-from forum.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm, ResetForm, ResetRequestForm
+from forum.accounts.forms import (
+    ChangePasswordForm, LoginForm, ProfileForm, RegisterFinishForm, RegisterForm, ResetForm, ResetRequestForm,
+)
 from forum.boards.queries import post_counts_by_author, recent_posts_by
 from forum.extensions import db, limiter
 from forum.redirects import safe_target
@@ -37,7 +39,26 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = service.register(form.username.data, form.email.data, form.password.data)
+            service.request_registration(form.username.data, form.email.data)
+        except service.AccountError as exc:
+            _show_error(form, exc)
+        else:
+            return render_template("accounts/register_sent.html", email=form.email.data.strip(),
+                                   hours=max(1, current_app.config["REGISTER_TOKEN_MAX_AGE"] // 3600))
+    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/register/<token>", methods=["GET", "POST"])
+@limiter.limit(_rate("RATE_REGISTER"), methods=["POST"])
+def register_finish(token: str):
+    try:
+        username, _ = service.registration_from_token(token)
+    except service.AccountError as exc:
+        return render_template("accounts/register_invalid.html", message=str(exc)), 400
+    form = RegisterFinishForm()
+    if form.validate_on_submit():
+        try:
+            user = service.complete_registration(token, form.password.data)
         except service.AccountError as exc:
             db.session.rollback()
             _show_error(form, exc)
@@ -45,7 +66,7 @@ def register():
             login_user(user)
             flash(f"Welcome, {user.username}! You are logged in.", "success")
             return redirect(url_for("boards.index"))
-    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+    return render_template("accounts/register_finish.html", form=form, username=username), 400 if form.errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
