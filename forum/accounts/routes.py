@@ -1,7 +1,7 @@
 """Register, log in and out, reset a password, settings, public profiles."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.accounts import service
@@ -87,14 +87,28 @@ def login():
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     if request.method == "POST":
-        from forum.boards.forms import ConfirmForm
-
-        if ConfirmForm().validate_on_submit():
-            logout_user()
-            flash("You are logged out.", "success")
-            return redirect(url_for("boards.index"))
-        abort(400)
+        return _end_sessions("You are logged out. Your session has ended on every device, "
+                             "so a copied cookie or a forgotten browser no longer opens your account.")
     return render_template("accounts/logout.html")
+
+
+@bp.route("/settings/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    return _end_sessions("You are logged out on every device and browser, this one included.")
+
+
+def _end_sessions(message: str):
+    from forum.boards.forms import ConfirmForm
+
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if current_user.is_authenticated:
+        service.end_all_sessions(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash(message, "success")
+    return redirect(url_for("boards.index"))
 
 
 @bp.route("/reset", methods=["GET", "POST"])

@@ -162,6 +162,13 @@ def _set_password(user: User, new: str) -> None:
     db.session.commit()
 
 
+def end_all_sessions(user: User) -> None:
+    """Every session and remember-me cookie of this member stops working, copies included:
+    they carry the old session_version, which the user loader refuses."""
+    user.session_version += 1
+    db.session.commit()
+
+
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 
