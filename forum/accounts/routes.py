@@ -1,7 +1,7 @@
 """Register, log in and out, reset a password, settings, public profiles."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.accounts import service
@@ -21,6 +21,13 @@ def _rate(name: str):
 
 def _safe_next(target: str | None) -> str:
     return safe_target(target, url_for("boards.index"))
+
+
+def _start_session(user, remember: bool = False) -> None:
+    """Log in with a fresh session: nothing from before (a planted cookie, its CSRF token) carries over."""
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches this request's token here; the next form gets a new one
+    login_user(user, remember=remember)
 
 
 def _show_error(form, exc: service.AccountError) -> None:
@@ -63,7 +70,7 @@ def register_finish(token: str):
             db.session.rollback()
             _show_error(form, exc)
         else:
-            login_user(user)
+            _start_session(user)
             flash(f"Welcome, {user.username}! You are logged in.", "success")
             return redirect(url_for("boards.index"))
     return render_template("accounts/register_finish.html", form=form, username=username), 400 if form.errors else 200
@@ -78,7 +85,7 @@ def login():
     if form.validate_on_submit():
         user = service.authenticate(form.login.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            _start_session(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors = ["That username or email and password do not match an account."]
     return render_template("accounts/login.html", form=form), 400 if form.errors else 200
@@ -163,7 +170,7 @@ def settings():
                 _show_error(password, exc)
                 status = 400
             else:
-                login_user(current_user._get_current_object())
+                _start_session(current_user._get_current_object())
                 flash("Your password is changed. Other devices have been logged out.", "success")
                 return redirect(url_for("accounts.settings"))
         else:
