@@ -1,6 +1,8 @@
 """Board pages: categories, thread lists, threads, and posting."""
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -18,6 +20,7 @@ from forum.visibility import (
 )
 
 bp = Blueprint("boards", __name__)
+T = TypeVar("T")
 
 
 def _post_rate() -> str:
@@ -53,6 +56,21 @@ def _field_error(form, exc: service.BoardError) -> None:
         field.errors = list(field.errors) + [str(exc)]
     else:
         flash(str(exc), "error")
+
+
+def _write_or_keep(compose: posting.Compose, write: Callable[[], T]) -> T | None:
+    """Post; on any failure roll back and keep the member's text in their drafts (then re-raise a bug)."""
+    try:
+        return write()
+    except service.BoardError as exc:
+        db.session.rollback()
+        _field_error(compose.form, exc)
+        compose.keep_text(exc.status)
+    except Exception:
+        db.session.rollback()
+        compose.keep_text(500)
+        raise
+    return None
 
 
 @bp.route("/")
@@ -91,12 +109,9 @@ def new_thread(slug: str):
     if compose.response is not None:
         return compose.response
     if compose.ready and form.validate_on_submit():
-        try:
-            thread = service.create_thread(current_user, category, form.title.data, form.body.data)
-        except service.BoardError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
+        thread = _write_or_keep(compose, lambda: service.create_thread(
+            current_user, category, form.title.data, form.body.data))
+        if thread is not None:
             compose.posted(form.body.data)
             return redirect(url_for("boards.thread", thread_id=thread.id, slug=thread.slug))
     return render_template("boards/new_thread.html", form=form, category=category, compose=compose), compose.status()
@@ -145,12 +160,8 @@ def reply(thread_id: int):
         if quoted.thread_id == thread.id and can_see_post(quoted, current_user) and quoted.deleted_at is None:
             form.body.data = (form.body.data.rstrip() + "\n\n" if form.body.data else "") + service.quote_markdown(quoted)
     if compose.ready and form.validate_on_submit():
-        try:
-            post = service.create_reply(current_user, thread, form.body.data)
-        except service.BoardError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
+        post = _write_or_keep(compose, lambda: service.create_reply(current_user, thread, form.body.data))
+        if post is not None:
             compose.posted(form.body.data)
             return redirect(url_for("boards.post", post_id=post.id))
     return render_template("boards/reply.html", form=form, thread=thread, compose=compose), compose.status()

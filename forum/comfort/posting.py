@@ -17,12 +17,13 @@ from typing import Any
 from flask import after_this_request, current_app, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
 from forum.comfort import drafts
 from forum.comfort.drafts import DraftError, Target
-from forum.extensions import login_manager
+from forum.extensions import db, login_manager
 from forum.models import User
 
 PENDING_COOKIE = "pending_post"
@@ -100,6 +101,7 @@ class Compose:
     notice: str | None = None
     response: Response | None = None
     ready: bool = False
+    failure_status: int | None = None
 
     @property
     def draft_id(self) -> int | None:
@@ -109,7 +111,22 @@ class Compose:
         drafts.remove_posted(self.user, self.target, request.form.get("draft_id"), body)
 
     def status(self) -> int:
+        if self.failure_status is not None:
+            return self.failure_status
         return 400 if (self.form.errors or self.notice) else 200
+
+    def keep_text(self, status: int) -> None:
+        """Posting failed (the caller rolled back): the text becomes a new draft, never overwriting one."""
+        self.failure_status = status
+        title, body = _fields(self.form)
+        try:
+            kept = drafts.keep_version(self.user, self.target, title, body)
+        except (DraftError, SQLAlchemyError):
+            db.session.rollback()
+            return
+        if kept is not None:
+            self.draft = kept
+            flash("Nothing is lost: your text is kept in your drafts and is still in the form below.", "info")
 
     def error(self, message: str) -> None:
         """Shown on the text field, so the error summary links to it."""
