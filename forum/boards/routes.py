@@ -110,7 +110,7 @@ def new_thread(slug: str):
         return compose.response
     if compose.ready and form.validate_on_submit():
         thread = _write_or_keep(compose, lambda: service.create_thread(
-            current_user, category, form.title.data, form.body.data))
+            current_user, category, form.title.data, form.body.data, compose.submission))
         if thread is not None:
             compose.posted(form.body.data)
             return redirect(url_for("boards.thread", thread_id=thread.id, slug=thread.slug))
@@ -160,7 +160,8 @@ def reply(thread_id: int):
         if quoted.thread_id == thread.id and can_see_post(quoted, current_user) and quoted.deleted_at is None:
             form.body.data = (form.body.data.rstrip() + "\n\n" if form.body.data else "") + service.quote_markdown(quoted)
     if compose.ready and form.validate_on_submit():
-        post = _write_or_keep(compose, lambda: service.create_reply(current_user, thread, form.body.data))
+        post = _write_or_keep(compose, lambda: service.create_reply(
+            current_user, thread, form.body.data, compose.submission))
         if post is not None:
             compose.posted(form.body.data)
             return redirect(url_for("boards.post", post_id=post.id))

@@ -11,6 +11,8 @@ A valid token and the post button: the route posts as before, then calls `posted
 """
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +29,7 @@ from forum.extensions import db, login_manager
 from forum.models import User
 
 PENDING_COOKIE = "pending_post"
+SUBMISSION_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 STALE_NOTICE = ("The form expired (your session ended, or the page was open for a long time), so nothing was "
                 "posted yet. Your text is safe: it is below and saved in your drafts. Press the button again to post it.")
 
@@ -38,6 +41,12 @@ def csrf_problem() -> str | None:
     except ValidationError as exc:
         return str(exc.args[0]) if exc.args else "The CSRF token is invalid."
     return None
+
+
+def submission_token() -> str:
+    """The form's one-time token: the one it was sent with (a form shown again keeps it), else a new one."""
+    sent = request.form.get("submission", "") if request.method == "POST" else ""
+    return sent if SUBMISSION_RE.fullmatch(sent) else secrets.token_urlsafe(24)
 
 
 def _fields(form: FlaskForm) -> tuple[str, str]:
@@ -102,6 +111,7 @@ class Compose:
     response: Response | None = None
     ready: bool = False
     failure_status: int | None = None
+    submission: str = ""
 
     @property
     def draft_id(self) -> int | None:
@@ -138,7 +148,7 @@ def begin(user: User, target: Target, form: FlaskForm) -> Compose:
 
     compose.response set: return it. compose.ready: the token is good and the member pressed post.
     """
-    compose = Compose(user, target, form)
+    compose = Compose(user, target, form, submission=submission_token())
     if request.method != "POST":
         compose.draft = drafts.for_form(user, target, request.args.get("draft"))
         if compose.draft is not None:
