@@ -1,8 +1,9 @@
 """What the reply and new-thread forms do besides posting, so that no text is ever lost.
 
 Those two views are exempt from the global CSRF check and check the token themselves, here:
-- logged out (the session expired): the text is kept as a pending draft tied to a random token in
-  a cookie, then the member is sent to log in; once logged in the text is their draft and waits in
+- logged out (the session expired): if the form's CSRF token is valid for this browser's session,
+  the text is kept as a pending draft tied to a random token in a cookie (a cross-site POST, without
+  that token, keeps nothing), then the member is sent to log in; once logged in the text is their draft and waits in
   the form. Nothing is published without a new, CSRF-protected press of the post button.
 - logged in but the token is stale (a restored tab, a session renewed by "remember me"): the text is
   kept as a new draft (never overwriting one) and shown again in the form with a fresh token.
@@ -73,6 +74,10 @@ def login_to_continue(target: Target) -> Response:
     if request.method != "POST":
         return login_manager.unauthorized()
     title, body = request.form.get("title", ""), request.form.get("body", "")
+    if (problem := csrf_problem()) is not None and drafts.has_text(title, body):
+        # Only text sent with this browser's own token is kept: a cross-site POST must not plant
+        # words in the next login's drafts. The "form expired" page says the text is still in the form.
+        raise CSRFError(problem)
     try:
         token = drafts.stash_pending(target, title, body)
     except DraftError as exc:
