@@ -122,6 +122,7 @@ class Config:
     THREADS_PER_PAGE = _env_int("THREADS_PER_PAGE", 25)
     POSTS_PER_PAGE = _env_int("POSTS_PER_PAGE", 20)
     RESET_TOKEN_MAX_AGE = _env_int("RESET_TOKEN_MAX_AGE", 3600)
+    REGISTER_TOKEN_MAX_AGE = _env_int("REGISTER_TOKEN_MAX_AGE", 86_400)  # seconds to follow the link
     PASSWORD_HASH_METHOD = "scrypt"
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")

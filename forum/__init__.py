@@ -28,10 +28,11 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         app.config.update(overrides)
     Path(app.config["FORUM_INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     _init_extensions(app)
-    _register_blueprints(app)
-    _register_cli(app)
     from forum import web
 
+    web.init_converters(app)
+    _register_blueprints(app)
+    _register_cli(app)
     web.init_app(app)
     return app
 

@@ -110,6 +110,7 @@ class Post(db.Model):
         Index("ix_posts_moderation_state", "moderation_state"),
         Index("ix_posts_search_dirty", "search_dirty"),
         Index("ix_posts_author_visible", "author_id", "deleted_at", "hidden_at"),
+        Index("uq_posts_author_submission", "author_id", "submission_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -129,6 +130,8 @@ class Post(db.Model):
     search_dirty: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     external_id: Mapped[Optional[str]] = mapped_column(String(120), unique=True)
     context_note: Mapped[Optional[str]] = mapped_column(Text)
+    # the posting form's one-time token: pressing post twice (or a resent request) posts once
+    submission_key: Mapped[Optional[str]] = mapped_column(String(64))
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User] = relationship()

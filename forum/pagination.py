@@ -35,7 +35,7 @@ def parse_page_number(raw: str | None) -> int:
     if raw in (None, ""):
         return 1
     limit = current_app.config["MAX_PAGE"]
-    if not raw.isdigit() or not 1 <= int(raw) <= limit:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= limit:
         abort(400, description=f"The page number must be a whole number from 1 to {limit}.")
     return int(raw)
 

@@ -35,3 +35,14 @@ def name_key(value: str) -> str:
 
 def email_key(value: str) -> str:
     return unicodedata.normalize("NFKC", value.strip()).casefold()
+
+
+MAX_ID = 2**63 - 1  # the largest id a database integer column can hold
+
+
+def parse_id(value: object) -> int | None:
+    """An id from a query string or form: ASCII digits within 64 bits, else None."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > MAX_ID:
+        return None
+    return int(text)

@@ -7,7 +7,7 @@ A thread is visible when its first post is, or when its author deleted the first
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
@@ -66,11 +66,28 @@ def can_see_thread(first_post: Post | None, viewer: Any) -> bool:
 
 
 def can_edit_post(post: Post, viewer: Any) -> bool:
+    """The member route edits the viewer's own posts only. Moderators edit others' posts through
+    moderation/actions.edit, which keeps an audit entry and tells the author."""
     if not getattr(viewer, "is_authenticated", False) or post.deleted_at is not None:
         return False
-    if is_moderator(viewer):
-        return True
     return post.author_id == viewer.id and viewer.can_participate and not post.thread.locked
+
+
+def redaction_number(post: Post, revisions: Sequence[Any]) -> int:
+    """The latest version written by someone other than the author (a moderator's edit), or 0."""
+    return max((r.number for r in revisions if r.editor_id != post.author_id), default=0)
+
+
+def visible_revisions(post: Post, revisions: Sequence[Any], viewer: Any) -> list:
+    """Edit history: moderators see every version; the author sees their versions since the last
+    moderator edit (what a moderator removed stays removed); everyone else sees the current text only."""
+    if is_moderator(viewer):
+        return list(revisions)
+    if post.author_id == _viewer_id(viewer):
+        cutoff = redaction_number(post, revisions)
+        return [r for r in revisions if r.number >= cutoff]
+    current = max((r.number for r in revisions), default=0)
+    return [r for r in revisions if r.number == current]
 
 
 def can_reply(thread: Thread, viewer: User | Any) -> bool:

@@ -7,8 +7,10 @@ from flask import Flask, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from forum.models import utcnow
+from forum.text import MAX_ID
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -19,6 +21,19 @@ DISCLAIMER = (
     "Posts here are members' own experiences, not medical advice. "
     "Talk to your MS team before changing any treatment."
 )
+
+
+class IdConverter(IntegerConverter):
+    """<int:...> in every route: a number past 64 bits is no page (404), not a database error (500)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's parameter name
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def init_converters(app: Flask) -> None:
+    """Before any blueprint is registered: rules pick their converters when they are added."""
+    app.url_map.converters["int"] = IdConverter
 
 
 def init_app(app: Flask) -> None:

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forum.forms import ForumForm
+from forum.text import parse_id
 from moderation.models import HIDE_REASONS, LABEL_NAMES, LABELS, PROVIDER_KINDS, REPORT_REASONS
 from moderation.queue import REASON_NAMES, REASONS, STATES
 
@@ -52,7 +53,7 @@ class DecisionForm(ForumForm):
     next = HiddenField()
 
     def validate_seen(self, field):
-        if field.data not in (None, "") and not str(field.data).isdigit():
+        if field.data not in (None, "") and parse_id(field.data) is None:
             raise ValidationError("The page was altered; reload it.")
 
     def seen_id(self) -> int | None:

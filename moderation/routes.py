@@ -6,8 +6,6 @@ Every /moderation/ route is for moderators and admins (anonymous -> log in, memb
 """
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -17,6 +15,8 @@ from forum.extensions import db, limiter
 from forum.markup import plain_text
 from forum.models import Post, User
 from forum.pagination import make_page
+from forum.redirects import safe_target
+from forum.text import parse_id
 from forum.permissions import moderator_required
 from forum.visibility import can_see_post
 from moderation import actions, appeals, audit, charts, dashboard as stats, known, queue, reports
@@ -70,11 +70,7 @@ def _user_or_404(user_id: int) -> User:
 
 def _safe_next(value: str | None, fallback: str) -> str:
     """Only redirect back into the moderation pages."""
-    if value and value.startswith("/moderation/") and not value.startswith("//"):
-        parts = urlsplit(value)
-        if not parts.scheme and not parts.netloc:
-            return value
-    return fallback
+    return safe_target(value, fallback, prefix="/moderation/")
 
 
 def _form_errors(form) -> str:
@@ -267,8 +263,8 @@ def lock(post_id: int, action: str):
 # ---- members ----
 
 def _context_post(raw: str | None, target: User) -> Post | None:
-    if raw and str(raw).isdigit():
-        post = db.session.get(Post, int(raw))
+    if (post_id := parse_id(raw)) is not None:
+        post = db.session.get(Post, post_id)
         if post is not None and post.author_id == target.id:
             return post
     return None

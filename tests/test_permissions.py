@@ -19,7 +19,7 @@ MATRIX = [
     ("GET", "/reset", dict.fromkeys(ROLES, 200)),
     ("GET", "/c/treatments-dmts/new", {"anonymous": 302, "member": 200, "author": 200, "moderator": 200, "admin": 200}),
     ("GET", "/t/1/reply", {"anonymous": 302, "member": 200, "author": 200, "moderator": 200, "admin": 200}),
-    ("GET", "/p/1/edit", {"anonymous": 302, "member": 403, "author": 200, "moderator": 200, "admin": 200}),
+    ("GET", "/p/1/edit", {"anonymous": 302, "member": 403, "author": 200, "moderator": 403, "admin": 403}),
     ("GET", "/p/1/delete", {"anonymous": 302, "member": 403, "author": 200, "moderator": 403, "admin": 403}),
     ("POST", "/p/1/helpful", {"anonymous": 302, "member": 302, "author": 403, "moderator": 302, "admin": 302}),
     ("POST", "/t/1/watch", {"anonymous": 302, "member": 302, "author": 302, "moderator": 302, "admin": 302}),

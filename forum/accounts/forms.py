@@ -12,7 +12,10 @@ class RegisterForm(ForumForm):
     username = StringField("Username (your public pseudonym)", validators=[DataRequired(), Length(max=60)],
                            description="3 to 30 letters, digits, dots, dashes or underscores. Shown to everyone.")
     email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
-                       description="Never shown to other members; used for password resets.")
+                       description="Never shown to other members. We send a link there to finish registering.")
+
+
+class RegisterFinishForm(ForumForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)],
                              description="At least 10 characters.")
     confirm = PasswordField("Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords do not match.")])

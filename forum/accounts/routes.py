@@ -1,15 +1,16 @@
 """Register, log in and out, reset a password, settings, public profiles."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forum.accounts import service
-from forum.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm, ResetForm, ResetRequestForm
+from forum.accounts.forms import (
+    ChangePasswordForm, LoginForm, ProfileForm, RegisterFinishForm, RegisterForm, ResetForm, ResetRequestForm,
+)
 from forum.boards.queries import post_counts_by_author, recent_posts_by
 from forum.extensions import db, limiter
+from forum.redirects import safe_target
 
 bp = Blueprint("accounts", __name__)
 
@@ -19,9 +20,14 @@ def _rate(name: str):
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("boards.index")
+    return safe_target(target, url_for("boards.index"))
+
+
+def _start_session(user, remember: bool = False) -> None:
+    """Log in with a fresh session: nothing from before (a planted cookie, its CSRF token) carries over."""
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches this request's token here; the next form gets a new one
+    login_user(user, remember=remember)
 
 
 def _show_error(form, exc: service.AccountError) -> None:
@@ -40,15 +46,34 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = service.register(form.username.data, form.email.data, form.password.data)
+            service.request_registration(form.username.data, form.email.data)
+        except service.AccountError as exc:
+            _show_error(form, exc)
+        else:
+            return render_template("accounts/register_sent.html", email=form.email.data.strip(),
+                                   hours=max(1, current_app.config["REGISTER_TOKEN_MAX_AGE"] // 3600))
+    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/register/<token>", methods=["GET", "POST"])
+@limiter.limit(_rate("RATE_REGISTER"), methods=["POST"])
+def register_finish(token: str):
+    try:
+        username, _ = service.registration_from_token(token)
+    except service.AccountError as exc:
+        return render_template("accounts/register_invalid.html", message=str(exc)), 400
+    form = RegisterFinishForm()
+    if form.validate_on_submit():
+        try:
+            user = service.complete_registration(token, form.password.data)
         except service.AccountError as exc:
             db.session.rollback()
             _show_error(form, exc)
         else:
-            login_user(user)
+            _start_session(user)
             flash(f"Welcome, {user.username}! You are logged in.", "success")
             return redirect(url_for("boards.index"))
-    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+    return render_template("accounts/register_finish.html", form=form, username=username), 400 if form.errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -60,7 +85,7 @@ def login():
     if form.validate_on_submit():
         user = service.authenticate(form.login.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            _start_session(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors = ["That username or email and password do not match an account."]
     return render_template("accounts/login.html", form=form), 400 if form.errors else 200
@@ -69,14 +94,28 @@ def login():
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     if request.method == "POST":
-        from forum.boards.forms import ConfirmForm
-
-        if ConfirmForm().validate_on_submit():
-            logout_user()
-            flash("You are logged out.", "success")
-            return redirect(url_for("boards.index"))
-        abort(400)
+        return _end_sessions("You are logged out. Your session has ended on every device, "
+                             "so a copied cookie or a forgotten browser no longer opens your account.")
     return render_template("accounts/logout.html")
+
+
+@bp.route("/settings/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    return _end_sessions("You are logged out on every device and browser, this one included.")
+
+
+def _end_sessions(message: str):
+    from forum.boards.forms import ConfirmForm
+
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if current_user.is_authenticated:
+        service.end_all_sessions(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash(message, "success")
+    return redirect(url_for("boards.index"))
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -131,7 +170,7 @@ def settings():
                 _show_error(password, exc)
                 status = 400
             else:
-                login_user(current_user._get_current_object())
+                _start_session(current_user._get_current_object())
                 flash("Your password is changed. Other devices have been logged out.", "success")
                 return redirect(url_for("accounts.settings"))
         else:

@@ -1,6 +1,8 @@
 """Accounts: registration, authentication, password reset tokens, roles."""
 from __future__ import annotations
 
+import unicodedata
+
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -55,9 +57,8 @@ def password_problem(password: str) -> str | None:
 
 
 def register(username: str, email: str, password: str, role: str = "member") -> User:
-    import unicodedata
-
-    username = unicodedata.normalize("NFKC", username.strip())
+    """Create an account at once (the CLI, the importer, tests); members register by mail link."""
+    username = _clean_username(username)
     for problem, field in ((username_problem(username), "username"), (password_problem(password), "password")):
         if problem:
             raise AccountError(problem, field)
@@ -76,6 +77,62 @@ def register(username: str, email: str, password: str, role: str = "member") -> 
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def _register_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="register")
+
+
+def _clean_username(username: str) -> str:
+
+    return unicodedata.normalize("NFKC", (username or "").strip())
+
+
+def request_registration(username: str, email: str) -> None:
+    """Step one of registering: the same answer whether or not the address has an account.
+
+    A new address gets a link to choose a password and finish; an address that already has an
+    account gets a reminder instead, so the page never tells a stranger who is a member here.
+    """
+    username, email = _clean_username(username), (email or "").strip()
+    if problem := username_problem(username):
+        raise AccountError(problem, "username")
+    site = current_app.config["SITE_NAME"]
+    owner = get_user_by_email(email)
+    if owner is not None:
+        send_mail(email, f"You already have an account on {site}",
+                  f"Hello {owner.username},\n\nSomeone (perhaps you) tried to register a new account on {site} "
+                  f"with this address. It already belongs to your account, so nothing was created.\n\n"
+                  f"Log in: {url_for('accounts.login', _external=True)}\n"
+                  f"Forgot your password? {url_for('accounts.reset', _external=True)}\n\n"
+                  "If it was not you, ignore this message; your account is unchanged.\n")
+        return
+    token = _register_serializer().dumps({"u": username, "e": email})
+    hours = max(1, current_app.config["REGISTER_TOKEN_MAX_AGE"] // 3600)
+    send_mail(email, f"Finish registering on {site}",
+              f"Hello {username},\n\nOpen this link within {hours} hour{'s' if hours != 1 else ''} to choose a "
+              f"password and finish creating your account:\n\n"
+              f"{url_for('accounts.register_finish', token=token, _external=True)}\n\n"
+              "If it was not you, ignore this message: no account is created.\n")
+
+
+def registration_from_token(token: str) -> tuple[str, str]:
+    """(username, email) from a registration link, or AccountError saying why it cannot be used."""
+    try:
+        data = _register_serializer().loads(token, max_age=current_app.config["REGISTER_TOKEN_MAX_AGE"])
+    except SignatureExpired as exc:
+        raise AccountError("This registration link has expired. Register again to get a new one.") from exc
+    except BadSignature as exc:
+        raise AccountError("This registration link is not valid. Register again to get a new one.") from exc
+    if not isinstance(data, dict) or get_user_by_email(str(data.get("e", ""))) is not None:
+        raise AccountError("This registration link has already been used. Log in, or reset your password.")
+    return str(data.get("u", "")), str(data.get("e", ""))
+
+
+def complete_registration(token: str, password: str) -> User:
+    """Step two: the member followed the link from their mail and chose a password."""
+    username, email = registration_from_token(token)
+    return register(username, email, password)
 
 
 def authenticate(login: str, password: str) -> User | None:
@@ -101,6 +158,13 @@ def _set_password(user: User, new: str) -> None:
     if problem:
         raise AccountError(problem, "new_password")
     user.password_hash = hash_password(new)
+    user.session_version += 1
+    db.session.commit()
+
+
+def end_all_sessions(user: User) -> None:
+    """Every session and remember-me cookie of this member stops working, copies included:
+    they carry the old session_version, which the user loader refuses."""
     user.session_version += 1
     db.session.commit()
 

@@ -1,6 +1,8 @@
 """Board pages: categories, thread lists, threads, and posting."""
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -12,9 +14,13 @@ from forum.comfort.drafts import Target
 from forum.extensions import csrf, db, limiter
 from forum.models import Category, Post, Thread
 from forum.pagination import make_page
-from forum.visibility import can_edit_post, can_reply, can_see_post, can_see_thread, shows_in_thread
+from forum.text import parse_id
+from forum.visibility import (
+    can_edit_post, can_reply, can_see_post, can_see_thread, redaction_number, shows_in_thread, visible_revisions,
+)
 
 bp = Blueprint("boards", __name__)
+T = TypeVar("T")
 
 
 def _post_rate() -> str:
@@ -50,6 +56,21 @@ def _field_error(form, exc: service.BoardError) -> None:
         field.errors = list(field.errors) + [str(exc)]
     else:
         flash(str(exc), "error")
+
+
+def _write_or_keep(compose: posting.Compose, write: Callable[[], T]) -> T | None:
+    """Post; on any failure roll back and keep the member's text in their drafts (then re-raise a bug)."""
+    try:
+        return write()
+    except service.BoardError as exc:
+        db.session.rollback()
+        _field_error(compose.form, exc)
+        compose.keep_text(exc.status)
+    except Exception:
+        db.session.rollback()
+        compose.keep_text(500)
+        raise
+    return None
 
 
 @bp.route("/")
@@ -88,12 +109,9 @@ def new_thread(slug: str):
     if compose.response is not None:
         return compose.response
     if compose.ready and form.validate_on_submit():
-        try:
-            thread = service.create_thread(current_user, category, form.title.data, form.body.data)
-        except service.BoardError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
+        thread = _write_or_keep(compose, lambda: service.create_thread(
+            current_user, category, form.title.data, form.body.data, compose.submission))
+        if thread is not None:
             compose.posted(form.body.data)
             return redirect(url_for("boards.thread", thread_id=thread.id, slug=thread.slug))
     return render_template("boards/new_thread.html", form=form, category=category, compose=compose), compose.status()
@@ -137,17 +155,14 @@ def reply(thread_id: int):
     compose = posting.begin(current_user, Target.thread(thread.id), form)
     if compose.response is not None:
         return compose.response
-    if request.method == "GET" and request.args.get("quote", "").isdigit():
-        quoted = _post_or_404(int(request.args["quote"]))
+    if request.method == "GET" and (quote_id := parse_id(request.args.get("quote"))) is not None:
+        quoted = _post_or_404(quote_id)
         if quoted.thread_id == thread.id and can_see_post(quoted, current_user) and quoted.deleted_at is None:
             form.body.data = (form.body.data.rstrip() + "\n\n" if form.body.data else "") + service.quote_markdown(quoted)
     if compose.ready and form.validate_on_submit():
-        try:
-            post = service.create_reply(current_user, thread, form.body.data)
-        except service.BoardError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
+        post = _write_or_keep(compose, lambda: service.create_reply(
+            current_user, thread, form.body.data, compose.submission))
+        if post is not None:
             compose.posted(form.body.data)
             return redirect(url_for("boards.post", post_id=post.id))
     return render_template("boards/reply.html", form=form, thread=thread, compose=compose), compose.status()
@@ -202,7 +217,10 @@ def history(post_id: int):
     post = _post_or_404(post_id)
     if not can_see_post(post, current_user):
         abort(404, description="That post does not exist or is not visible to you.")
-    return render_template("boards/history.html", post=post, revisions=service.revisions(post))
+    revisions = service.revisions(post)
+    shown = visible_revisions(post, revisions, current_user)
+    return render_template("boards/history.html", post=post, revisions=shown, hidden=len(revisions) - len(shown),
+                           redacted=redaction_number(post, revisions))
 
 
 @bp.route("/p/<int:post_id>/helpful", methods=["POST"])

@@ -5,8 +5,13 @@ moderation state ('pending', picked up by the worker), the watch and the notific
 """
 from __future__ import annotations
 
+import random
+import time
+from typing import Callable, TypeVar
+
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from forum.extensions import db
 from forum.markup import render_markdown
@@ -14,13 +19,27 @@ from forum.models import Category, Post, PostRevision, Reaction, Subscription, T
 from forum.notifications import notify_new_post
 from forum.text import bad_text_reason, slugify
 
+T = TypeVar("T")
+
 
 class BoardError(ValueError):
     """A rule about posting was broken; the message is shown to the user."""
 
+    status = 400
+
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+class PostingBusy(BoardError):
+    """The database kept refusing the write (a lock, a race lost several times); try again shortly."""
+
+    status = 503
+
+
+WRITE_ATTEMPTS = 5
+BUSY_MESSAGE = "The forum is very busy and could not save your post just now. Nothing was posted; try again in a moment."
 
 
 def check_title(title: str) -> str:
@@ -55,35 +74,75 @@ def ensure_can_post(user: User) -> None:
         raise BoardError(f"Your account is suspended until {user.suspended_until:%d %B %Y %H:%M} UTC.")
 
 
-def create_thread(author: User, category: Category, title: str, body: str) -> Thread:
+def create_thread(author: User, category: Category, title: str, body: str, submission: str | None = None) -> Thread:
+    """A new thread with its first post; the same ``submission`` token again returns the same thread."""
     ensure_can_post(author)
     title, body = check_title(title), check_body(body)
+    category_id = category.id
+
+    def write() -> Thread:
+        done = _submitted(author, submission)
+        return done.thread if done is not None else _thread_once(author, category_id, title, body, submission)
+
+    return _with_retries(write)
+
+
+def _thread_once(author: User, category_id: int, title: str, body: str, submission: str | None) -> Thread:
     now = utcnow()
-    thread = Thread(category=category, author=author, title=title, slug=slugify(title, 80),
-                    created_at=now, last_posted_at=now, post_count=0)
+    thread = Thread(category_id=category_id, author=author, title=title, slug=slugify(title, 80),
+                    created_at=now, last_posted_at=now, post_count=1)
     db.session.add(thread)
-    _add_post(author, thread, body, now)
+    _add_post(author, thread, 1, body, now, submission)
     db.session.commit()
     return thread
 
 
-def create_reply(author: User, thread: Thread, body: str) -> Post:
+def create_reply(author: User, thread: Thread, body: str, submission: str | None = None) -> Post:
+    """A reply; the same ``submission`` token again (a double click, a resent form) returns the same post."""
     ensure_can_post(author)
     if thread.locked and not author.is_moderator:
         raise BoardError("This thread is locked; no new replies can be added.")
     body = check_body(body)
-    thread = db.session.get(Thread, thread.id, with_for_update=True)
-    post = _add_post(author, thread, body, utcnow())
+    thread_id = thread.id
+    return _with_retries(lambda: _submitted(author, submission) or _reply_once(author, thread_id, body, submission))
+
+
+def _submitted(author: User, submission: str | None) -> Post | None:
+    """The post this member already made from this form, if any. Two presses at once both get here
+    first; the unique index makes the second insert fail, and its retry finds the first post."""
+    if not submission:
+        return None
+    return db.session.scalar(select(Post).where(Post.author_id == author.id, Post.submission_key == submission))
+
+
+def _reply_once(author: User, thread_id: int, body: str, submission: str | None) -> Post:
+    """Take the next number with one UPDATE: it locks the thread row (PostgreSQL) or the database
+    (SQLite) until commit, so two replies can never be given the same number."""
+    now = utcnow()
+    db.session.execute(update(Thread).where(Thread.id == thread_id)
+                       .values(post_count=Thread.post_count + 1, last_posted_at=now)
+                       .execution_options(synchronize_session=False))
+    thread = db.session.get(Thread, thread_id, populate_existing=True)
+    post = _add_post(author, thread, thread.post_count, body, now, submission)
     db.session.commit()
     return post
 
 
-def _add_post(author: User, thread: Thread, body: str, now) -> Post:
-    thread.post_count += 1
-    thread.last_posted_at = now
+def _with_retries(write: Callable[[], T]) -> T:
+    """Run one posting transaction; on a database error roll back and try again a few times."""
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            return write()
+        except DBAPIError:
+            db.session.rollback()
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+    raise PostingBusy(BUSY_MESSAGE, "body")
+
+
+def _add_post(author: User, thread: Thread, number: int, body: str, now, submission: str | None = None) -> Post:
     html = render_markdown(body)
-    post = Post(thread=thread, author=author, number=thread.post_count, body=body, body_html=html,
-                created_at=now, moderation_state="pending", search_dirty=True)
+    post = Post(thread=thread, author=author, number=number, body=body, body_html=html,
+                created_at=now, moderation_state="pending", search_dirty=True, submission_key=submission)
     db.session.add(post)
     db.session.add(PostRevision(post=post, number=1, body=body, body_html=html,
                                 title=thread.title if post.number == 1 else None, editor=author, created_at=now))

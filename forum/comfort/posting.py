@@ -1,8 +1,9 @@
 """What the reply and new-thread forms do besides posting, so that no text is ever lost.
 
 Those two views are exempt from the global CSRF check and check the token themselves, here:
-- logged out (the session expired): the text is kept as a pending draft tied to a random token in
-  a cookie, then the member is sent to log in; once logged in the text is their draft and waits in
+- logged out (the session expired): if the form's CSRF token is valid for this browser's session,
+  the text is kept as a pending draft tied to a random token in a cookie (a cross-site POST, without
+  that token, keeps nothing), then the member is sent to log in; once logged in the text is their draft and waits in
   the form. Nothing is published without a new, CSRF-protected press of the post button.
 - logged in but the token is stale (a restored tab, a session renewed by "remember me"): the text is
   kept as a new draft (never overwriting one) and shown again in the form with a fresh token.
@@ -11,21 +12,25 @@ A valid token and the post button: the route posts as before, then calls `posted
 """
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from flask import after_this_request, current_app, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
 from forum.comfort import drafts
 from forum.comfort.drafts import DraftError, Target
-from forum.extensions import login_manager
+from forum.extensions import db, login_manager
 from forum.models import User
 
 PENDING_COOKIE = "pending_post"
+SUBMISSION_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 STALE_NOTICE = ("The form expired (your session ended, or the page was open for a long time), so nothing was "
                 "posted yet. Your text is safe: it is below and saved in your drafts. Press the button again to post it.")
 
@@ -37,6 +42,12 @@ def csrf_problem() -> str | None:
     except ValidationError as exc:
         return str(exc.args[0]) if exc.args else "The CSRF token is invalid."
     return None
+
+
+def submission_token() -> str:
+    """The form's one-time token: the one it was sent with (a form shown again keeps it), else a new one."""
+    sent = request.form.get("submission", "") if request.method == "POST" else ""
+    return sent if SUBMISSION_RE.fullmatch(sent) else secrets.token_urlsafe(24)
 
 
 def _fields(form: FlaskForm) -> tuple[str, str]:
@@ -63,6 +74,10 @@ def login_to_continue(target: Target) -> Response:
     if request.method != "POST":
         return login_manager.unauthorized()
     title, body = request.form.get("title", ""), request.form.get("body", "")
+    if (problem := csrf_problem()) is not None and drafts.has_text(title, body):
+        # Only text sent with this browser's own token is kept: a cross-site POST must not plant
+        # words in the next login's drafts. The "form expired" page says the text is still in the form.
+        raise CSRFError(problem)
     try:
         token = drafts.stash_pending(target, title, body)
     except DraftError as exc:
@@ -100,6 +115,8 @@ class Compose:
     notice: str | None = None
     response: Response | None = None
     ready: bool = False
+    failure_status: int | None = None
+    submission: str = ""
 
     @property
     def draft_id(self) -> int | None:
@@ -109,7 +126,22 @@ class Compose:
         drafts.remove_posted(self.user, self.target, request.form.get("draft_id"), body)
 
     def status(self) -> int:
+        if self.failure_status is not None:
+            return self.failure_status
         return 400 if (self.form.errors or self.notice) else 200
+
+    def keep_text(self, status: int) -> None:
+        """Posting failed (the caller rolled back): the text becomes a new draft, never overwriting one."""
+        self.failure_status = status
+        title, body = _fields(self.form)
+        try:
+            kept = drafts.keep_version(self.user, self.target, title, body)
+        except (DraftError, SQLAlchemyError):
+            db.session.rollback()
+            return
+        if kept is not None:
+            self.draft = kept
+            flash("Nothing is lost: your text is kept in your drafts and is still in the form below.", "info")
 
     def error(self, message: str) -> None:
         """Shown on the text field, so the error summary links to it."""
@@ -121,7 +153,7 @@ def begin(user: User, target: Target, form: FlaskForm) -> Compose:
 
     compose.response set: return it. compose.ready: the token is good and the member pressed post.
     """
-    compose = Compose(user, target, form)
+    compose = Compose(user, target, form, submission=submission_token())
     if request.method != "POST":
         compose.draft = drafts.for_form(user, target, request.args.get("draft"))
         if compose.draft is not None:

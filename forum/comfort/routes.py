@@ -13,6 +13,7 @@ from forum.comfort.drafts import DraftError, Target
 from forum.comfort.forms import ReadingForm
 from forum.comfort.posting import PENDING_COOKIE, claim_after_login
 from forum.extensions import db, limiter
+from forum.redirects import safe_target
 from forum.models import Category, Thread
 from forum.visibility import can_edit_post, can_reply, can_see_post, can_see_thread
 
@@ -46,8 +47,7 @@ def _thread_or_404(thread_id: int) -> Thread:
 
 
 def _safe_next(default: str) -> str:
-    target = request.values.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else default
+    return safe_target(request.values.get("next"), default)
 
 
 # --------------------------------------------------------------------------- drafts

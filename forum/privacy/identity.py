@@ -129,8 +129,9 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
     new_email = (new_email or "").strip()
     if email_key(new_email) == user.email_key:
         raise IdentityError("That is already your email address.", "email")
-    if get_user_by_email(new_email) is not None:
-        raise IdentityError("Another account uses that email address.", "email")
+    if (owner := get_user_by_email(new_email)) is not None:
+        _tell_owner_of_taken_address(owner, new_email)  # the same answer as for a free address
+        return
     link = url_for("privacy.confirm_email", token=make_email_token(user, new_email), _external=True)
     hours = max(1, current_app.config["EMAIL_CHANGE_TOKEN_MAX_AGE"] // 3600)
     send_mail(
@@ -141,6 +142,14 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
         f"(you will be asked to log in) to confirm it:\n\n{link}\n\n"
         "If it was not you, ignore this message: nothing changes.\n",
     )
+
+
+def _tell_owner_of_taken_address(owner: User, address: str) -> None:
+    site = current_app.config["SITE_NAME"]
+    send_mail(address, f"Someone tried to use your address on {site}",
+              f"Hello {owner.username},\n\nAnother member of {site} asked to move their account to this "
+              "address. It belongs to your account, so nothing changed and nothing will.\n\n"
+              "If you want to give this address up, change the email of your own account first.\n")
 
 
 def email_from_token(user: User, token: str) -> str:

@@ -20,7 +20,7 @@ def _per_page(default: int) -> int:
     raw = request.args.get("per_page")
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PER_PAGE:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PER_PAGE:
         abort(400, description=f"per_page must be a whole number from 1 to {MAX_PER_PAGE}.")
     return int(raw)
 

@@ -38,6 +38,16 @@ class Site:
     def __call__(self, path: str) -> str:
         return self.url + path
 
+    def mail_link(self, address: str, path_prefix: str) -> str:
+        """The link starting with path_prefix in the latest mail the forum wrote to address."""
+        import re
+
+        from tests.privacy.conftest import mails_to
+
+        match = re.search(re.escape(self.url + path_prefix) + r"\S+", mails_to(self.app, address)[-1])
+        assert match, f"no {path_prefix} link in the mail to {address}"
+        return match.group(0)
+
 
 # --------------------------------------------------------------------------- server
 
