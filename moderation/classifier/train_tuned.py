@@ -6,8 +6,12 @@ Steps (seeded, so the same data gives the same model):
 2. Fine-tune the encoder's top layers together with one linear head per label on [embedding | rule features]
    (finetune.py), on the fit part.
 3. Export the tuned encoder to ONNX and quantize it to int8: the worker runs exactly this file.
-4. Score the calibration part through that int8 encoder; fit a Platt sigmoid per label on it and choose the
-   thresholds and the hold threshold there (train.choose_threshold / choose_hold).
+4. Fit a character n-gram TF-IDF logistic model per label on the fit part (lexical.py): it reads the surface
+   cues (spelling, "is it true", "DM me") the encoder blurs. Score the calibration part through the int8
+   encoder and the n-gram model, and stack the two decision values with a 2-feature logistic regression
+   fitted there (both models are blind to those sources). The stack folds into one linear head over
+   [embedding | rules | n-grams], the format the worker already runs. Thresholds (F1-optimal) and the hold
+   threshold are chosen on the same calibration part.
 5. Write heads.npz (the head weights, Platt parameters, and the mean embedding of calibration negatives
    used to split a post's logit into per-sentence reasons), encoder.onnx and manifest.json, score the
    held-out file through the real scoring path, move the directory into place and point CURRENT at it.
@@ -28,8 +32,11 @@ from .common import LABELS, MANIFEST_FORMAT
 from .finetune import FT_BATCH, FT_EPOCHS, FT_LR, FT_MAX_TOKENS, FT_TRAIN_LAYERS, finetune
 from .rules import FEATURE_NAMES
 from .splits import DEV_SHARE, calibration_split
-from .train import (RECALL_FLOOR, RULE_SCALE, DataError, choose_hold, choose_threshold, data_hash, embed_examples,
-                    platt_fit)
+from .lexical import ANALYZER, MIN_DF, NGRAM_RANGE, Lexical
+from .train import RULE_SCALE, DataError, choose_hold, choose_threshold, data_hash, embed_examples
+
+LEXICAL_C = 16.0          # n-gram model's inverse regularisation (grouped checks: 4 and 16 close, 16 a bit better)
+STACK_C = 100.0           # the 2-feature stacker is barely regularised
 
 
 def _say(log, progress: bool):
@@ -51,11 +58,21 @@ def _check_both_classes(examples: list[dict], what: str) -> None:
             raise DataError(f"the {what} needs both positive and negative examples of {label}")
 
 
-def calibrate(z: np.ndarray, y: np.ndarray) -> tuple[tuple[float, float], float, np.ndarray]:
-    """Platt parameters, threshold and calibrated probabilities from calibration decision values z."""
-    platt = platt_fit(z, y)
-    p = 1.0 / (1.0 + np.exp(-np.clip(platt[0] * z + platt[1], -60, 60)))
-    return platt, choose_threshold(y, p, recall_floor=RECALL_FLOOR), p
+def stack(z_tuned: np.ndarray, z_lexical: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """Weights (a_tuned, a_lexical, bias) of p = sigmoid(a_t * z_t + a_l * z_l + bias), fitted on calibration data."""
+    from sklearn.linear_model import LogisticRegression
+    m = LogisticRegression(C=STACK_C, max_iter=1000).fit(np.c_[z_tuned, z_lexical], y)
+    return float(m.coef_[0, 0]), float(m.coef_[0, 1]), float(m.intercept_[0])
+
+
+def lexical_heads(texts: list[str], labels: np.ndarray, seed: int) -> tuple[Lexical, np.ndarray, np.ndarray]:
+    """The n-gram vocabulary and one logistic model per label (coef rows, intercepts) on the fit part."""
+    from sklearn.linear_model import LogisticRegression
+    lexical = Lexical.fit(texts)
+    X = lexical.transform(texts)
+    models = [LogisticRegression(C=LEXICAL_C, max_iter=4000, random_state=seed).fit(X, labels[:, k])
+              for k in range(labels.shape[1])]
+    return lexical, np.stack([m.coef_[0] for m in models]), np.array([m.intercept_[0] for m in models])
 
 
 def train_tuned_model(instance_dir: str | Path, examples: list[dict], *, sources: list[str], n_extra: int,
@@ -88,22 +105,31 @@ def train_tuned_model(instance_dir: str | Path, examples: list[dict], *, sources
         say("Exporting the tuned encoder to ONNX int8...")
         onnx_path = export_onnx(tmp / artifact.ENCODER_FILE, quantize=True, source=tuned.model_dir)
         encoder = Encoder("onnx-int8", onnx_path=onnx_path)
+        say("Fitting the character n-gram model...")
+        lexical, lex_coef, lex_b = lexical_heads([e["text"] for e in fit], _labels(fit), seed)
         E_dev, R_dev = embed_examples(encoder, [e["text"] for e in dev], domains, progress, "Calibrating")
         X_dev = np.hstack([E_dev, R_dev * RULE_SCALE])
+        L_dev = lexical.transform([e["text"] for e in dev])
         Y_dev = {label: np.array([e[label] for e in dev]) for label in LABELS}
-        arrays, thresholds, dev_p = {}, {}, {}
+        arrays, thresholds, dev_p, weights = {}, {}, {}, {}
         for k, label in enumerate(LABELS):
-            z = X_dev @ tuned.coef[k] + tuned.intercept[k]
-            platt, thresholds[label], dev_p[label] = calibrate(z, Y_dev[label])
-            arrays[f"{label}.coef"] = tuned.coef[k]
-            arrays[f"{label}.intercept"] = np.array([tuned.intercept[k]], dtype=np.float64)
-            arrays[f"{label}.platt"] = np.array(platt, dtype=np.float64)
+            z_tuned = X_dev @ tuned.coef[k] + tuned.intercept[k]
+            z_lex = np.asarray(L_dev @ lex_coef[k]).ravel() + lex_b[k]
+            a_t, a_l, bias = stack(z_tuned, z_lex, Y_dev[label])
+            weights[label] = {"tuned": round(a_t, 4), "lexical": round(a_l, 4)}
+            arrays[f"{label}.coef"] = np.concatenate([a_t * tuned.coef[k], a_l * lex_coef[k]])
+            arrays[f"{label}.intercept"] = np.array([a_t * tuned.intercept[k] + a_l * lex_b[k]], dtype=np.float64)
+            arrays[f"{label}.platt"] = np.array([1.0, bias], dtype=np.float64)
+            dev_p[label] = 1.0 / (1.0 + np.exp(-np.clip(a_t * z_tuned + a_l * z_lex + bias, -60, 60)))
+            thresholds[label] = choose_threshold(Y_dev[label], dev_p[label])
+        arrays.update(lexical.arrays())
         hold = choose_hold(Y_dev["clinic_promotion"], dev_p["clinic_promotion"], thresholds["clinic_promotion"])
         neg = (Y_dev["clinic_promotion"] == 0) & (Y_dev["misinformation"] == 0)
         arrays["mu"] = (E_dev[neg].mean(0) if neg.any() else E_dev.mean(0)).astype(np.float64)
         heads_path = artifact.save_heads(tmp, arrays)
         from .evaluate import compute_metrics
         dev_metrics = compute_metrics(Y_dev, dev_p, thresholds, [e["kind"] for e in dev])
+        say("Stack weights: " + ", ".join(f"{k} {v}" for k, v in weights.items()))
         say("Thresholds: " + ", ".join(f"{k}={v:.2f}" for k, v in thresholds.items()) + f", hold={hold:.2f}; "
             f"calibration macro-F1 {dev_metrics['macro_f1']:.3f}")
         manifest = {
@@ -120,11 +146,14 @@ def train_tuned_model(instance_dir: str | Path, examples: list[dict], *, sources
                         "file": artifact.ENCODER_FILE, "sha256": sha256_file(onnx_path),
                         "window_tokens": encoder.window_tokens, "max_windows": encoder.max_windows},
             "features": {"embedding_dim": int(E_dev.shape[1]), "use_rules": True,
-                         "rule_features": list(FEATURE_NAMES), "rule_scale": RULE_SCALE, "dim": int(X_dev.shape[1]),
-                         "lexical": None},
+                         "rule_features": list(FEATURE_NAMES), "rule_scale": RULE_SCALE,
+                         "dim": int(X_dev.shape[1] + lexical.size),
+                         "lexical": {"analyzer": ANALYZER, "ngram_range": list(NGRAM_RANGE), "min_df": MIN_DF,
+                                     "size": lexical.size}},
             "heads": {"file": artifact.HEADS_FILE, "sha256": sha256_file(heads_path),
-                      "model": "linear heads trained with the encoder (fine-tuning); Platt sigmoid on calibration "
-                               "sources unseen by fine-tuning", "seed": seed},
+                      "model": "linear heads trained with the encoder (fine-tuning), stacked with a character "
+                               "n-gram logistic model by a 2-feature logistic regression on calibration sources "
+                               "unseen by both", "stack_weights": weights, "lexical_C": LEXICAL_C, "seed": seed},
             "thresholds": thresholds,
             "hold_threshold": hold,
             "hold_label": "clinic_promotion",
