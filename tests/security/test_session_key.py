@@ -72,8 +72,7 @@ def test_a_cookie_signed_with_the_old_constant_key_does_not_open_admin_pages(dev
     from forum import create_app
     from tests.helpers import create_user
 
-    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{dev_instance / 'f.sqlite3'}",
-                                     "RATELIMIT_ENABLED": False})
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{dev_instance / 'f.sqlite3'}"})
     with app.app_context():
         upgrade()
         admin_id = create_user("Root", role="admin").get_id()
