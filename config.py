@@ -135,6 +135,7 @@ class Config:
 
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "")
     CLASSIFIER_THRESHOLDS: dict[str, float] | None = None
+    CLASSIFIER_HOLD_THRESHOLDS: dict[str, float] | None = None
     CLASSIFIER_HOLD_THRESHOLD = _env_float("CLASSIFIER_HOLD_THRESHOLD", None)
     WORKER_BATCH_SIZE = _env_int("WORKER_BATCH_SIZE", 64)
     WORKER_POLL_SECONDS = _env_float("WORKER_POLL_SECONDS", 2.0)
@@ -166,6 +167,12 @@ class Config:
             if value is not None:
                 thresholds[label] = value
         self.CLASSIFIER_THRESHOLDS = thresholds or None
+        holds = {}
+        for label in ("clinic_promotion", "misinformation"):
+            value = _env_float(f"CLASSIFIER_HOLD_THRESHOLD_{label.upper()}", None)
+            if value is not None:
+                holds[label] = value
+        self.CLASSIFIER_HOLD_THRESHOLDS = holds or None
 
     def _secret_key(self) -> str:
         """SECRET_KEY from the environment when set (it must be strong), else the instance folder's key."""

@@ -37,11 +37,16 @@ def _config_thresholds() -> tuple[dict | None, float | None]:
     return current_app.config.get("CLASSIFIER_THRESHOLDS"), current_app.config.get("CLASSIFIER_HOLD_THRESHOLD")
 
 
+def _config_holds() -> dict | None:
+    return current_app.config.get("CLASSIFIER_HOLD_THRESHOLDS")
+
+
 def _load_classifier():
     from moderation.classifier import ModelUnavailable, load_classifier
     thresholds, hold = _config_thresholds()
     try:
-        return load_classifier(_instance_dir(), thresholds=thresholds, hold_threshold=hold)
+        return load_classifier(_instance_dir(), thresholds=thresholds, hold_threshold=hold,
+                               hold_thresholds=_config_holds())
     except ModelUnavailable as exc:
         raise click.ClickException(f"model unavailable: {exc}") from exc
     except ValueError as exc:  # bad CLASSIFIER_THRESHOLDS / CLASSIFIER_HOLD_THRESHOLD

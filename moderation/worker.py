@@ -39,7 +39,7 @@ def load_model(state: WorkerState, echo: Callable[[str], None]) -> None:
     try:
         state.classifier = load_classifier(
             Path(cfg["FORUM_INSTANCE_DIR"]), thresholds=cfg.get("CLASSIFIER_THRESHOLDS"),
-            hold_threshold=cfg.get("CLASSIFIER_HOLD_THRESHOLD"),
+            hold_threshold=cfg.get("CLASSIFIER_HOLD_THRESHOLD"), hold_thresholds=cfg.get("CLASSIFIER_HOLD_THRESHOLDS"),
         )
         state.model_error = None
         echo(f"Classifier {state.classifier.version} loaded.")

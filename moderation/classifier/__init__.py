@@ -27,15 +27,17 @@ __all__ = ["LABELS", "ModelUnavailable", "Score", "load_classifier", "current_ve
 
 
 def load_classifier(instance_dir: str | Path, thresholds: dict | None = None,
-                    hold_threshold: float | None = None) -> "Classifier":
+                    hold_threshold: float | None = None, hold_thresholds: dict | None = None) -> "Classifier":
     """Load the current trained classifier from <instance_dir>/models/CURRENT.
 
-    thresholds (label -> float) and hold_threshold override the artifact's own values when given
+    thresholds (label -> float), hold_threshold (clinic_promotion) and hold_thresholds (label -> float)
+    override the artifact's own values when given
     (the forum passes app.config["CLASSIFIER_THRESHOLDS"] / ["CLASSIFIER_HOLD_THRESHOLD"]).
     Raises ModelUnavailable when there is no usable model, ValueError for bad threshold values.
     """
     from .model import Classifier
-    return Classifier.load(instance_dir, thresholds=thresholds, hold_threshold=hold_threshold)
+    return Classifier.load(instance_dir, thresholds=thresholds, hold_threshold=hold_threshold,
+                           hold_thresholds=hold_thresholds)
 
 
 def current_version(instance_dir: str | Path) -> str | None:

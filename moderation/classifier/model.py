@@ -75,7 +75,8 @@ class Classifier:
     """Scores posts. Build it with moderation.classifier.load_classifier()."""
 
     def __init__(self, version_dir: Path, manifest: dict, arrays: dict, encoder, clinic_domains: frozenset[str],
-                 thresholds: dict | None = None, hold_threshold: float | None = None):
+                 thresholds: dict | None = None, hold_threshold: float | None = None,
+                 hold_thresholds: dict | None = None):
         self.version_dir = Path(version_dir)
         self.manifest = manifest
         self.version: str = manifest["version"]
@@ -100,21 +101,38 @@ class Classifier:
                 raise ValueError(f"CLASSIFIER_THRESHOLDS: unknown label {label!r} (labels: {', '.join(LABELS)})")
             base[label] = _check_threshold(f"threshold for {label}", value)
         self.thresholds: dict[str, float] = base
-        self.hold_threshold: float = _check_threshold(
-            "hold threshold", manifest["hold_threshold"] if hold_threshold is None else hold_threshold)
+        self.hold_thresholds = self._hold_thresholds(manifest, hold_threshold, hold_thresholds)
+        self.hold_threshold: float = self.hold_thresholds.get(HOLD_LABEL, 1.01)
+
+    @staticmethod
+    def _hold_thresholds(manifest: dict, hold_threshold: float | None, overrides: dict | None) -> dict[str, float]:
+        """Per label: a score at or above it holds the post for review before anyone sees it. The manifest's
+        `hold_thresholds` (older artifacts: `hold_threshold`, for clinic_promotion only), then the
+        configured overrides: hold_threshold for clinic_promotion, hold_thresholds per label."""
+        base = {label: float(v) for label, v in (manifest.get("hold_thresholds")
+                                                 or {HOLD_LABEL: manifest["hold_threshold"]}).items()}
+        if hold_threshold is not None:
+            base[HOLD_LABEL] = hold_threshold
+        base.update(overrides or {})
+        unknown = sorted(set(base) - set(LABELS))
+        if unknown:
+            raise ValueError(f"hold thresholds: unknown label {unknown[0]!r} (labels: {', '.join(LABELS)})")
+        return {label: _check_threshold(f"hold threshold for {label}", v) for label, v in base.items()}
 
     # ------------------------------------------------------------------ loading
     @classmethod
     def load(cls, instance_dir: str | Path, thresholds: dict | None = None,
-             hold_threshold: float | None = None) -> "Classifier":
+             hold_threshold: float | None = None, hold_thresholds: dict | None = None) -> "Classifier":
         version = artifact.read_current(instance_dir)
         version_dir = artifact.models_dir(instance_dir) / version
         domains = load_clinic_domains(DEFAULT_DOMAINS_FILE, Path(instance_dir) / "clinic_domains.txt")
-        return cls.from_dir(version_dir, thresholds=thresholds, hold_threshold=hold_threshold, clinic_domains=domains)
+        return cls.from_dir(version_dir, thresholds=thresholds, hold_threshold=hold_threshold, clinic_domains=domains,
+                            hold_thresholds=hold_thresholds)
 
     @classmethod
     def from_dir(cls, version_dir: str | Path, thresholds: dict | None = None, hold_threshold: float | None = None,
-                 clinic_domains: frozenset[str] | None = None, encoder=None) -> "Classifier":
+                 clinic_domains: frozenset[str] | None = None, encoder=None,
+                 hold_thresholds: dict | None = None) -> "Classifier":
         from .encoder import Encoder, EncoderUnavailable, sha256_file
         version_dir = Path(version_dir)
         manifest = artifact.read_manifest(version_dir)
@@ -138,7 +156,7 @@ class Classifier:
                 raise ModelUnavailable(f"{version_dir.name}: {exc}") from exc
         if clinic_domains is None:
             clinic_domains = load_clinic_domains(DEFAULT_DOMAINS_FILE)
-        return cls(version_dir, manifest, arrays, encoder, clinic_domains, thresholds, hold_threshold)
+        return cls(version_dir, manifest, arrays, encoder, clinic_domains, thresholds, hold_threshold, hold_thresholds)
 
     # ------------------------------------------------------------------ scoring
     def _dense(self, emb: np.ndarray, rule_feats: np.ndarray) -> np.ndarray:
@@ -254,12 +272,13 @@ class Classifier:
     def _result(self, scores: dict, notes: list[str], sentences: list[dict], hits: list[RuleHit]) -> Score:
         scores = {label: round(float(min(1.0, max(0.0, p))), 4) for label, p in scores.items()}
         flagged = [label for label in LABELS if scores[label] >= self.thresholds[label]]
-        hold = scores[HOLD_LABEL] >= self.hold_threshold
+        holding = [label for label, t in self.hold_thresholds.items() if scores[label] >= t]
+        hold = bool(holding)
         reasons: list[str] = []
         for label in flagged:
             reasons.append(f"model: {label} {scores[label]:.2f} (threshold {self.thresholds[label]:.2f})")
-        if hold:
-            reasons.append(f"hold: {HOLD_LABEL} {scores[HOLD_LABEL]:.2f} >= hold threshold {self.hold_threshold:.2f}")
+        for label in holding:
+            reasons.append(f"hold: {label} {scores[label]:.2f} >= hold threshold {self.hold_thresholds[label]:.2f}")
         for s in sentences:
             for label in s["labels"]:
                 if label in flagged:

@@ -123,14 +123,16 @@ def train_tuned_model(instance_dir: str | Path, examples: list[dict], *, sources
             dev_p[label] = 1.0 / (1.0 + np.exp(-np.clip(a_t * z_tuned + a_l * z_lex + bias, -60, 60)))
             thresholds[label] = choose_threshold(Y_dev[label], dev_p[label])
         arrays.update(lexical.arrays())
-        hold = choose_hold(Y_dev["clinic_promotion"], dev_p["clinic_promotion"], thresholds["clinic_promotion"])
+        holds = {label: choose_hold(Y_dev[label], dev_p[label], thresholds[label]) for label in LABELS}
+        hold = holds["clinic_promotion"]
         neg = (Y_dev["clinic_promotion"] == 0) & (Y_dev["misinformation"] == 0)
         arrays["mu"] = (E_dev[neg].mean(0) if neg.any() else E_dev.mean(0)).astype(np.float64)
         heads_path = artifact.save_heads(tmp, arrays)
         from .evaluate import compute_metrics
         dev_metrics = compute_metrics(Y_dev, dev_p, thresholds, [e["kind"] for e in dev])
         say("Stack weights: " + ", ".join(f"{k} {v}" for k, v in weights.items()))
-        say("Thresholds: " + ", ".join(f"{k}={v:.2f}" for k, v in thresholds.items()) + f", hold={hold:.2f}; "
+        say("Thresholds: " + ", ".join(f"{k}={v:.2f}" for k, v in thresholds.items()) + "; holds: "
+            + ", ".join(f"{k}={v:.2f}" for k, v in holds.items()) + "; "
             f"calibration macro-F1 {dev_metrics['macro_f1']:.3f}")
         manifest = {
             "format": MANIFEST_FORMAT,
@@ -156,6 +158,7 @@ def train_tuned_model(instance_dir: str | Path, examples: list[dict], *, sources
                                "unseen by both", "stack_weights": weights, "lexical_C": LEXICAL_C, "seed": seed},
             "thresholds": thresholds,
             "hold_threshold": hold,
+            "hold_thresholds": holds,
             "hold_label": "clinic_promotion",
             "long_posts": {"window_tokens": encoder.window_tokens, "max_windows": encoder.max_windows,
                            "policy": "sentence windows; score = max(whole post, each window); windows kept when "

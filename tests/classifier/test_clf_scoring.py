@@ -127,8 +127,28 @@ def test_threshold_overrides(trained_instance):
     assert "misinformation" in r.flagged and r.hold is True
 
 
+def test_misinformation_above_its_hold_threshold_holds_the_post(trained_instance):
+    text = "Please stop taking your DMTs. A clean diet reverses MS completely and the drugs are poison."
+    (scored,) = load_classifier(trained_instance).score([text])
+    p = scored.scores["misinformation"]
+    never_for_promotion = {"clinic_promotion": 1.0}
+    (held,) = load_classifier(trained_instance, hold_thresholds={**never_for_promotion, "misinformation": p}).score([text])
+    assert held.hold is True and f"hold: misinformation {p:.2f} >= hold threshold {p:.2f}" in held.reasons
+    above = min(1.0, p + 0.01)
+    (free,) = load_classifier(trained_instance, hold_thresholds={**never_for_promotion, "misinformation": above}) \
+        .score([text])
+    assert free.hold is (p >= above)
+
+
+def test_hold_thresholds_come_from_the_environment(monkeypatch):
+    import config
+    monkeypatch.setenv("CLASSIFIER_HOLD_THRESHOLD_MISINFORMATION", "0.9")
+    assert config.load_config("testing").CLASSIFIER_HOLD_THRESHOLDS == {"misinformation": 0.9}
+
+
 @pytest.mark.parametrize("kwargs", [{"thresholds": {"spam": 0.5}}, {"thresholds": {"misinformation": 1.5}},
-                                    {"thresholds": {"misinformation": "high"}}, {"hold_threshold": -0.1}])
+                                    {"thresholds": {"misinformation": "high"}}, {"hold_threshold": -0.1},
+                                    {"hold_thresholds": {"spam": 0.9}}, {"hold_thresholds": {"misinformation": 2}}])
 def test_bad_threshold_overrides_are_rejected(trained_instance, kwargs):
     with pytest.raises(ValueError):
         load_classifier(trained_instance, **kwargs)
