@@ -117,6 +117,7 @@ class Config:
 
     MAX_TITLE_LENGTH = _env_int("MAX_TITLE_LENGTH", 200)
     MAX_BODY_BYTES = _env_int("MAX_BODY_BYTES", 200_000)
+    MAX_MENTIONS_PER_POST = _env_int("MAX_MENTIONS_PER_POST", 10)  # different @names in one post
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1_000_000)
     MAX_PAGE = _env_int("MAX_PAGE", 100_000)
     THREADS_PER_PAGE = _env_int("THREADS_PER_PAGE", 25)

@@ -35,6 +35,19 @@ def can_see_post(post: Post, viewer: Any) -> bool:
     return post.deleted_at is None and post.author_id == _viewer_id(viewer)
 
 
+ANNOUNCED_STATES = ("clean", "flagged")  # scored by the worker, or approved by a moderator
+
+
+def can_announce_post(post: Post) -> bool:
+    """May others be told about this post (mentions, watchers)? Only once it is scored and in public view:
+    never while pending or held, and never in a thread whose first post is held or hidden."""
+    if not post_is_public(post) or post.moderation_state not in ANNOUNCED_STATES:
+        return False
+    first = post if post.number == 1 else db.session.scalar(
+        select(Post).where(Post.thread_id == post.thread_id, Post.number == 1))
+    return first is not None and (first.deleted_at is not None or post_is_public(first))
+
+
 def shows_in_thread(post: Post, viewer: Any) -> bool:
     """Deleted posts keep their place as 'removed by author'; hidden and held ones vanish for others."""
     return post.deleted_at is not None or can_see_post(post, viewer)
