@@ -105,7 +105,11 @@ class Config:
     RATE_REGISTER = os.environ.get("RATE_REGISTER", "5 per hour")
     RATE_RESET = os.environ.get("RATE_RESET", "5 per hour")
     RATE_POST = os.environ.get("RATE_POST", "10 per minute;200 per day")
-    RATE_REPORT = os.environ.get("RATE_REPORT", "10 per hour")
+    RATE_REPORT = os.environ.get("RATE_REPORT", "10 per hour")  # per member
+    RATE_REPORT_ADDRESS = os.environ.get("RATE_REPORT_ADDRESS", "60 per hour")  # per network (shared Wi-Fi: roomier)
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (werkzeug ProxyFix); 0: none,
+    # REMOTE_ADDR is the client. Set it to exactly the number you run, or clients can forge their address.
+    FORUM_PROXY_HOPS = _env_int("FORUM_PROXY_HOPS", 0)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -117,6 +121,7 @@ class Config:
 
     MAX_TITLE_LENGTH = _env_int("MAX_TITLE_LENGTH", 200)
     MAX_BODY_BYTES = _env_int("MAX_BODY_BYTES", 200_000)
+    MAX_MENTIONS_PER_POST = _env_int("MAX_MENTIONS_PER_POST", 10)  # different @names in one post
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1_000_000)
     MAX_PAGE = _env_int("MAX_PAGE", 100_000)
     THREADS_PER_PAGE = _env_int("THREADS_PER_PAGE", 25)
@@ -193,7 +198,7 @@ class TestingConfig(Config):
 
     def _secret_key(self) -> str:
         return self.SECRET_KEY
-    RATE_LOGIN = RATE_REGISTER = RATE_RESET = RATE_POST = RATE_REPORT = "100000 per second"
+    RATE_LOGIN = RATE_REGISTER = RATE_RESET = RATE_POST = RATE_REPORT = RATE_REPORT_ADDRESS = "100000 per second"
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # same algorithm, cheap work factor: tests hash thousands
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
 

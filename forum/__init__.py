@@ -27,6 +27,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     if overrides:
         app.config.update(overrides)
     Path(app.config["FORUM_INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    _trust_proxies(app)
     _init_extensions(app)
     from forum import web
 
@@ -37,10 +38,24 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     return app
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind FORUM_PROXY_HOPS reverse proxies the client's address is in X-Forwarded-For (rate limits,
+    login records); with 0 (the default) forwarded headers are ignored, since anyone can send them."""
+    hops = app.config.get("FORUM_PROXY_HOPS", 0)
+    if not isinstance(hops, int) or hops < 0:
+        raise RuntimeError(f"FORUM_PROXY_HOPS must be a whole number of proxies, 0 or more, not {hops!r}")
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
+    if app.config.get("REDIS_URL"):  # shared by every web process; memory would count per process
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -7,6 +7,7 @@ from forum.extensions import db
 from forum.markup import MENTION_RE
 from forum.models import Notification, Post, Subscription, User, utcnow
 from forum.text import name_key
+from forum.visibility import can_announce_post
 
 
 def mentioned_users(body: str) -> list[User]:
@@ -16,25 +17,39 @@ def mentioned_users(body: str) -> list[User]:
     return list(db.session.scalars(select(User).where(User.username_key.in_(keys))))
 
 
-def notify_new_post(post: Post, previous_body: str | None = None) -> None:
-    """Queue notifications for a new or edited post (within the caller's transaction).
+def mention_count(body: str) -> int:
+    """How many different members a post's text @mentions."""
+    return len({name_key(m.group(1)) for m in MENTION_RE.finditer(body or "")})
 
-    On edit only newly added mentions notify; watchers hear of new posts only.
+
+def announce_post(post: Post, first_time: bool) -> None:
+    """Tell the members a post concerns, once it may be seen (forum.visibility.can_announce_post); called
+    by the worker after scoring and by moderators' approvals, in their transaction.
+
+    Mentions reach each member once per post (an edit that adds a name tells only that member);
+    watchers hear of a post the first time it becomes visible.
     """
-    told: set[int] = {post.author_id}
-    already = {u.id for u in mentioned_users(previous_body)} if previous_body is not None else set()
+    if not can_announce_post(post):
+        return
+    told = {post.author_id} | _already_told(post)
     for user in mentioned_users(post.body):
-        if user.id in told or user.id in already or not user.mention_notifications:
+        if user.id in told or not user.mention_notifications:
             continue
         _add(user.id, "mention", post, f"{post.author.username} mentioned you in “{post.thread.title}”")
         told.add(user.id)
-    if previous_body is not None:
+    if not first_time:
         return
-    watchers = db.session.scalars(select(Subscription.user_id).where(Subscription.thread_id == post.thread_id))
+    watchers = db.session.scalars(select(Subscription.user_id).where(  # who watched when it was written
+        Subscription.thread_id == post.thread_id, Subscription.created_at <= post.created_at))
     for user_id in watchers:
         if user_id not in told:
             _add(user_id, "reply", post, f"{post.author.username} replied to “{post.thread.title}”")
             told.add(user_id)
+
+
+def _already_told(post: Post) -> set[int]:
+    return set(db.session.scalars(select(Notification.user_id).where(
+        Notification.post_id == post.id, Notification.kind.in_(("mention", "reply")))))
 
 
 def _add(user_id: int, kind: str, post: Post, message: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
+from forum.extensions import db
 from forum.models import Post, Thread, User
 
 
@@ -32,6 +33,19 @@ def can_see_post(post: Post, viewer: Any) -> bool:
     if post_is_public(post) or is_moderator(viewer):
         return True
     return post.deleted_at is None and post.author_id == _viewer_id(viewer)
+
+
+ANNOUNCED_STATES = ("clean", "flagged")  # scored by the worker, or approved by a moderator
+
+
+def can_announce_post(post: Post) -> bool:
+    """May others be told about this post (mentions, watchers)? Only once it is scored and in public view:
+    never while pending or held, and never in a thread whose first post is held or hidden."""
+    if not post_is_public(post) or post.moderation_state not in ANNOUNCED_STATES:
+        return False
+    first = post if post.number == 1 else db.session.scalar(
+        select(Post).where(Post.thread_id == post.thread_id, Post.number == 1))
+    return first is not None and (first.deleted_at is not None or post_is_public(first))
 
 
 def shows_in_thread(post: Post, viewer: Any) -> bool:
@@ -63,6 +77,30 @@ def visible_threads_clause(viewer: Any):
 
 def can_see_thread(first_post: Post | None, viewer: Any) -> bool:
     return first_post is not None and (first_post.deleted_at is not None or can_see_post(first_post, viewer))
+
+
+def is_former_member(user: User) -> bool:
+    """The account was deleted; its row stays under a deleted-member-N placeholder."""
+    from forum.privacy.models import AccountDeletion
+
+    return db.session.scalar(select(AccountDeletion.id).where(AccountDeletion.user_id == user.id)) is not None
+
+
+def can_list_posts_by(author: User, viewer: Any) -> bool:
+    """May the viewer gather this member's posts into one list (the profile, an author: search)?
+
+    A member who hides their post list from visitors (every former member does) is listed for
+    logged-in members only. Their posts still read in their threads either way.
+    """
+    return not author.hide_posts_from_visitors or _viewer_id(viewer) is not None
+
+
+def can_search_by_author(author: User, viewer: Any) -> bool:
+    """author: searches follow the profile's rule, and a former member's deleted-member-N placeholder
+    finds nothing for anyone but moderators: typed into a search, it would gather everything they kept."""
+    if is_moderator(viewer):
+        return True
+    return can_list_posts_by(author, viewer) and not is_former_member(author)
 
 
 def can_edit_post(post: Post, viewer: Any) -> bool:

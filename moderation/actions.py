@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Post, Thread, User, utcnow
-from forum.notifications import notify
+from forum.notifications import announce_post, notify
 from moderation import audit
 from moderation.models import (
     HIDE_REASONS,
@@ -270,6 +270,8 @@ def approve(actor: User, post: Post, note: str = "", labels_confirmed: Iterable[
     if post.moderation_state in ("held", "flagged"):
         post.moderation_state = "clean"
     post.moderated_at = decision.created_at
+    if was_hidden or signals.held:
+        announce_post(post, first_time=True)  # held or hidden, it was never announced (or only once: no repeats)
     if signals.appeals:
         notify(post.author_id, "appeal_outcome",
                f"Your appeal was accepted: your post in “{_title(post)}” is visible again.", post=post, actor_id=actor.id)

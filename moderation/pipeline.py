@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from forum.extensions import db
 from forum.markup import plain_text
 from forum.models import Post, utcnow
+from forum.notifications import announce_post
 from moderation.actions import notice_held
 from moderation.models import LABELS, ModerationFlag
 
@@ -121,6 +122,7 @@ def add_known_signals(results: Sequence[ScoreLike], texts: list[str], known_list
 def apply_score(post: Post, result: ScoreLike, model_version: str, revision_seen: int) -> str | None:
     """Write flags and the new state unless the post changed since it was read."""
     state = decide_state(post, result)
+    first_time = post.moderated_at is None
     changed = db.session.execute(
         update(Post).where(Post.id == post.id, Post.revision_count == revision_seen, Post.moderation_state == "pending")
         .values(moderation_state=state, moderated_at=utcnow(), search_dirty=Post.search_dirty | (state == "held"))
@@ -132,6 +134,7 @@ def apply_score(post: Post, result: ScoreLike, model_version: str, revision_seen
     if state == "held":
         notice_held(post)
     db.session.expire(post, ["moderation_state", "moderated_at", "search_dirty"])
+    announce_post(post, first_time)  # only a post others may now see (forum.visibility.can_announce_post)
     return state
 
 

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from forum.boards.queries import first_post
-from forum.privacy.iphash import hashed_remote_address
+from forum.privacy.iphash import account_key
 from forum.extensions import db, limiter
 from forum.markup import plain_text
 from forum.models import Post, User
@@ -95,11 +95,8 @@ def _report_rate() -> str:
     return current_app.config["RATE_REPORT"]
 
 
-def _member_key() -> str:
-    """Report limits count per member, not per address (many members share a clinic's Wi-Fi)."""
-    if current_user.is_authenticated:
-        return f"member:{current_user.id}"
-    return hashed_remote_address()
+def _report_address_rate() -> str:
+    return current_app.config["RATE_REPORT_ADDRESS"]
 
 
 def _excerpt(post: Post, length: int = 240) -> str:
@@ -458,7 +455,8 @@ def known_toggle(kind: str, entry_id: int, action: str):
 
 @bp.route("/p/<int:post_id>/report", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_report_rate, key_func=_member_key, methods=["POST"], deduct_when=lambda r: r.status_code == 302)
+@limiter.limit(_report_rate, key_func=account_key, methods=["POST"], deduct_when=lambda r: r.status_code == 302)
+@limiter.limit(_report_address_rate, methods=["POST"], deduct_when=lambda r: r.status_code == 302)  # one network
 def report(post_id: int):
     post = _post_or_404(post_id)
     problem = reports.report_problem(current_user, post)

@@ -11,6 +11,7 @@ from forum.accounts.forms import (
 from forum.boards.queries import post_counts_by_author, recent_posts_by
 from forum.extensions import db, limiter
 from forum.redirects import safe_target
+from forum.visibility import can_list_posts_by
 
 bp = Blueprint("accounts", __name__)
 
@@ -187,7 +188,7 @@ def profile(name: str):
         if (renamed := renamed_to(name)) is not None:
             return redirect(url_for("accounts.profile", name=renamed.username))
         abort(404, description=f"There is no member called {name!r}.")
-    hide = user.hide_posts_from_visitors and not current_user.is_authenticated
+    hide = not can_list_posts_by(user, current_user)
     posts = [] if hide else recent_posts_by(user, current_user)
     count = post_counts_by_author([user.id]).get(user.id, 0)
     return render_template("accounts/profile.html", user=user, posts=posts, post_count=count, posts_hidden=hide)

@@ -14,6 +14,7 @@ from forum.comfort.drafts import Target
 from forum.extensions import csrf, db, limiter
 from forum.models import Category, Post, Thread
 from forum.pagination import make_page
+from forum.privacy.iphash import account_key
 from forum.text import parse_id
 from forum.visibility import (
     can_edit_post, can_reply, can_see_post, can_see_thread, redaction_number, shows_in_thread, visible_revisions,
@@ -98,6 +99,7 @@ def category(slug: str):
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
 @csrf.exempt  # checked in posting.begin: a stale token or an ended session keeps the text as a draft
 @limiter.limit(_post_rate, methods=["POST"])
+@limiter.limit(_post_rate, key_func=account_key, methods=["POST"])  # per member too, on any network
 def new_thread(slug: str):
     category = _category_or_404(slug)
     if not current_user.is_authenticated:
@@ -145,6 +147,7 @@ def thread(thread_id: int, slug: str | None = None):
 @bp.route("/t/<int:thread_id>/reply", methods=["GET", "POST"])
 @csrf.exempt  # checked in posting.begin: a stale token or an ended session keeps the text as a draft
 @limiter.limit(_post_rate, methods=["POST"])
+@limiter.limit(_post_rate, key_func=account_key, methods=["POST"])  # per member too, on any network
 def reply(thread_id: int):
     if not current_user.is_authenticated:
         return posting.login_to_continue(Target.thread(thread_id))
@@ -179,6 +182,7 @@ def post(post_id: int):
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
 @limiter.limit(_post_rate, methods=["POST"])
+@limiter.limit(_post_rate, key_func=account_key, methods=["POST"])  # per member too, on any network
 def edit(post_id: int):
     post = _post_or_404(post_id)
     if not can_edit_post(post, current_user):

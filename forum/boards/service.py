@@ -1,7 +1,8 @@
 """Threads and posts: the business rules behind the board pages.
 
 Writing a post is one transaction: the post with its rendered HTML, its revision, its
-moderation state ('pending', picked up by the worker), the watch and the notifications.
+moderation state ('pending', picked up by the worker) and the watch. Notifications wait for the worker:
+nobody is told about a post before it is scored (forum.notifications.announce_post).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Category, Post, PostRevision, Reaction, Subscription, Thread, ThreadRead, User, utcnow
-from forum.notifications import notify_new_post
+from forum.notifications import mention_count
 from forum.text import bad_text_reason, slugify
 
 T = TypeVar("T")
@@ -64,7 +65,16 @@ def check_body(body: str) -> str:
         raise BoardError(f"The post is {size:,} bytes; the limit is {limit:,} bytes.", "body")
     if reason := bad_text_reason(body):
         raise BoardError(f"The post {reason}", "body")
+    check_mentions(body)
     return body
+
+
+def check_mentions(body: str) -> None:
+    limit = current_app.config["MAX_MENTIONS_PER_POST"]
+    count = mention_count(body)
+    if count > limit:
+        raise BoardError(f"A post can mention at most {limit} members; this one mentions {count}. "
+                         "Remove some @names and try again.", "body")
 
 
 def ensure_can_post(user: User) -> None:
@@ -149,8 +159,7 @@ def _add_post(author: User, thread: Thread, number: int, body: str, now, submiss
     db.session.flush()
     _watch(author, thread)
     _set_read(author, thread, post.number)
-    notify_new_post(post)
-    return post
+    return post  # mentions and watchers are told once the worker has scored it (forum.notifications.announce_post)
 
 
 def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> Post:
@@ -161,7 +170,6 @@ def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> 
     new_title = check_title(title) if (title is not None and post.number == 1) else None
     if body == post.body and (new_title is None or new_title == post.thread.title):
         return post
-    previous = post.body
     now = utcnow()
     if new_title is not None:
         post.thread.title, post.thread.slug = new_title, slugify(new_title, 80)
@@ -172,8 +180,6 @@ def edit_post(editor: User, post: Post, body: str, title: str | None = None) -> 
         post.moderation_state = "pending"
     db.session.add(PostRevision(post=post, number=post.revision_count, body=body, body_html=post.body_html,
                                 title=post.thread.title if post.number == 1 else None, editor=editor, created_at=now))
-    db.session.flush()
-    notify_new_post(post, previous_body=previous)
     db.session.commit()
     return post
 

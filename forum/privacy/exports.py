@@ -28,6 +28,7 @@ log = logging.getLogger("forum.privacy")
 FORMAT = "ms-forum-member-data"
 VERSION = 1
 ACCOUNT_ACTIONS = ("warn", "suspend", "unsuspend", "ban", "unban", "set_role")
+TOLD_NOTES = ("warn", "suspend")  # actions whose note is sent to the member (moderation/actions.py)
 README = """Your data from {site}, prepared {when} UTC.
 
 data.json holds, as JSON:
@@ -39,13 +40,14 @@ data.json holds, as JSON:
   thread_reads             how far you read each thread
   notifications            everything the forum told you
   reports_made             posts you reported to the moderators, and what came of it
-  moderation_decisions     moderators' decisions about your posts
-  moderation_account_actions  warnings, suspensions, bans or role changes on your account
+  moderation_decisions     moderators' decisions about your posts, with the reason you were given
+  moderation_account_actions  warnings, suspensions, bans or role changes on your account, with what you were told
   appeals                  your appeals against decisions
   drafts, read_later, reading_preferences   what you kept for later and how you like to read
   login_records            when you logged in from a network (we keep only a keyed hash of the address)
 
 Who reported your posts and which moderator decided are not included: that is other people's data.
+Moderators' internal notes are not included either; what they wrote to you is (told_you, notifications).
 Times are UTC. Delete this file when you no longer need it: it holds health information.
 """
 
@@ -195,17 +197,10 @@ def collect(user: User, now: datetime | None = None) -> dict[str, Any]:
                           "note": r.note, "created_at": _iso(r.created_at), "resolved_at": _iso(r.resolved_at),
                           "outcome": r.outcome}
                          for r in _rows(select(Report).where(Report.reporter_id == user.id).order_by(Report.id))],
-        "moderation_decisions": [{"post_id": d.post_id, "action": d.action, "reason": d.reason,
-                                  "reason_text": HIDE_REASONS.get(d.reason or "", None), "note": d.note,
-                                  "by": "a moderator" if d.moderator_id else "the forum (automatic)",
-                                  "appealable": d.appealable, "created_at": _iso(d.created_at)}
-                                 for d in (_rows(select(Decision).where(Decision.post_id.in_(post_ids)).order_by(Decision.id))
-                                           if post_ids else [])],
-        "moderation_account_actions": [{"action": e.action, "note": e.note, "before": e.before, "after": e.after,
-                                        "post_id": e.post_id, "created_at": _iso(e.created_at)}
-                                       for e in _rows(select(AuditEntry).where(
-                                           AuditEntry.target_user_id == user.id, AuditEntry.action.in_(ACCOUNT_ACTIONS))
-                                           .order_by(AuditEntry.id))],
+        "moderation_decisions": [_decision(d) for d in (_rows(
+            select(Decision).where(Decision.post_id.in_(post_ids)).order_by(Decision.id)) if post_ids else [])],
+        "moderation_account_actions": [_account_action(e) for e in _rows(select(AuditEntry).where(
+            AuditEntry.target_user_id == user.id, AuditEntry.action.in_(ACCOUNT_ACTIONS)).order_by(AuditEntry.id))],
         "appeals": [{"post_id": a.post_id, "decision_id": a.decision_id, "text": a.text, "status": a.status,
                      "created_at": _iso(a.created_at), "resolved_at": _iso(a.resolved_at)}
                     for a in _rows(select(Appeal).where(Appeal.author_id == user.id).order_by(Appeal.id))],
@@ -214,6 +209,24 @@ def collect(user: User, now: datetime | None = None) -> dict[str, Any]:
                            "address": "kept only as a keyed hash"}
                           for r in _rows(select(IpRecord).where(IpRecord.user_id == user.id).order_by(IpRecord.id))],
     }
+
+
+def _decision(d: Decision) -> dict[str, Any]:
+    """A decision about the member's post, with what the member was told about it; moderators' own notes
+    (who reported, what they discussed) stay out: only a hide's note is part of the reason the member read."""
+    reason_text = HIDE_REASONS.get(d.reason or "", None)
+    told = None
+    if d.action == "hide":  # the member read "Reason: <reason>. <note>" (moderation.actions.hide)
+        told = f"{reason_text}. {d.note}" if d.note else reason_text
+    return {"post_id": d.post_id, "action": d.action, "reason": d.reason, "reason_text": reason_text,
+            "told_you": told, "by": "a moderator" if d.moderator_id else "the forum (automatic)",
+            "appealable": d.appealable, "created_at": _iso(d.created_at)}
+
+
+def _account_action(e: AuditEntry) -> dict[str, Any]:
+    """A warning, suspension, ban or role change; its note only when the member was sent it (warn, suspend)."""
+    return {"action": e.action, "told_you": (e.note or None) if e.action in TOLD_NOTES else None,
+            "before": e.before, "after": e.after, "post_id": e.post_id, "created_at": _iso(e.created_at)}
 
 
 def _account(user: User) -> dict[str, Any]:

@@ -33,6 +33,15 @@ def hashed_remote_address() -> str:
     return PREFIX + hash_ip(get_remote_address() or "unknown")
 
 
+def account_key() -> str:
+    """A rate limit's key per member (a member who changes networks stays counted); visitors by address."""
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        return f"member:{current_user.id}"
+    return hashed_remote_address()
+
+
 def current_ip_hash() -> str | None:
     """The hash of this request's address (None outside a request)."""
     try:

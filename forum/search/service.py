@@ -24,7 +24,7 @@ from forum.search.snippets import mark_all, snippet
 from forum.search.vocabulary import load_vocabulary
 from forum.search.whoosh_backend import WhooshBackend
 from forum.text import name_key
-from forum.visibility import visible_posts_clause, visible_threads_clause
+from forum.visibility import can_search_by_author, is_former_member, visible_posts_clause, visible_threads_clause
 
 log = logging.getLogger(__name__)
 MAX_PER_PAGE = 50
@@ -78,7 +78,7 @@ def search(query: str, viewer, page: int = 1, per_page: int = 20, order: str | N
 
 
 def _execute(parsed: ParsedQuery, viewer, results: Results, backend: Backend, allow_retry: bool) -> None:
-    plan = _plan(parsed, results, backend)
+    plan = _plan(parsed, results, backend, viewer)
     if plan is None:
         return
     need = results.page * results.per_page
@@ -133,7 +133,7 @@ def _add_partial_matches(raw: RawPage, plan: Plan, backend: Backend, need: int, 
     return RawPage(raw.hits + extra, raw.total + max(0, more.total - raw.total), raw.estimated or more.estimated)
 
 
-def _plan(parsed: ParsedQuery, results: Results, backend: Backend) -> Plan | None:
+def _plan(parsed: ParsedQuery, results: Results, backend: Backend, viewer=None) -> Plan | None:
     category_ids = author_ids = None
     if parsed.categories:
         found = dict(db.session.execute(select(Category.slug, Category.id)
@@ -144,16 +144,33 @@ def _plan(parsed: ParsedQuery, results: Results, backend: Backend) -> Plan | Non
             return None
         category_ids = list(found.values())
     if parsed.authors:
-        keys = {name_key(a): a for a in parsed.authors}
-        found = dict(db.session.execute(select(User.username_key, User.id).where(User.username_key.in_(keys))).all())
-        missing = [name for key, name in keys.items() if key not in found]
-        if missing:
-            results.messages.append(f"There is no member called “{missing[0]}”.")
+        author_ids = _listable_authors(parsed.authors, viewer, results)
+        if author_ids is None:
             return None
-        author_ids = list(found.values())
     plan = build_plan(parsed, load_vocabulary(), _df(backend))
     plan.category_ids, plan.author_ids = category_ids, author_ids
     return plan
+
+
+def _listable_authors(names: list[str], viewer, results: Results) -> list[int] | None:
+    """Ids for author: filters, or None with a message when one cannot be searched by this viewer.
+
+    The profile's rule (forum.visibility.can_search_by_author): a member who hides their post list
+    from visitors is not gathered for visitors, and a former member's placeholder name finds nothing.
+    """
+    keys = {name_key(a): a for a in names}
+    found = {u.username_key: u for u in db.session.scalars(select(User).where(User.username_key.in_(keys)))}
+    for key, name in keys.items():
+        user = found.get(key)
+        refused = user is not None and not can_search_by_author(user, viewer)
+        if user is None or (refused and is_former_member(user)):
+            results.messages.append(f"There is no member called “{name}”.")
+            return None
+        if refused:
+            results.messages.append(f"{user.username} shows their posts to logged-in members only; "
+                                    "log in to search them.")
+            return None
+    return [u.id for u in found.values()]
 
 
 def _df(backend: Backend):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import PASSWORD, FormClient, create_category, create_user
+from tests.helpers import PASSWORD, FormClient, create_category, create_user, score_pending
 
 
 def mails_to(app, address: str) -> list[str]:
@@ -67,6 +67,7 @@ def scene(ctx) -> Scene:
                                       + "Please don't, @tess.")
     service.toggle_helpful(ben, first)
     service.toggle_helpful(tess, ben_quote)
+    score_pending()  # the worker scores the posts: mentions and watchers are told
     reports.submit(tess, ben_post, "spam", "Ben keeps advertising rollators")
     flag(tess_reply, sentences=[{"text": "Try the Sunrise clinic in Cancun", "scores": {"clinic_promotion": 0.9}}],
          reasons=["model: clinic_promotion 0.90 (threshold 0.50)",

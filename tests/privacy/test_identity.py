@@ -11,7 +11,7 @@ from forum.models import Notification, User, utcnow
 from forum.privacy import retention
 from forum.privacy.models import UsernameReservation
 from moderation.models import AuditEntry
-from tests.helpers import PASSWORD, FormClient, create_thread, create_user
+from tests.helpers import PASSWORD, FormClient, create_thread, create_user, score_pending
 from tests.privacy.conftest import link_in, mails_to
 
 
@@ -111,6 +111,7 @@ def test_mentions_reach_the_member_under_the_new_name(ctx, login):
     rename(login(tess), "Tessa")
     thread = create_thread(author=ben)
     service.create_reply(ben, thread, "Thanks @Tessa!")
+    score_pending()
     assert db.session.scalar(select(Notification).where(Notification.user_id == tess.id, Notification.kind == "mention"))
 
 
