@@ -68,7 +68,9 @@ def _http_error(error: HTTPException):
 
 
 def _csrf_error(error: CSRFError):
-    if request.content_length and not request.form:
+    # a form body that parsed to nothing was not UTF-8; a JSON body (drafts.js autosave) is never a form
+    if request.content_length and not request.form and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
         error.description = ("The form could not be read: it contained bytes that are not valid UTF-8 text. "
                              "Nothing was saved.")
     else:

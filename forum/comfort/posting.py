@@ -7,6 +7,7 @@ Those two views are exempt from the global CSRF check and check the token themse
   the form. Nothing is published without a new, CSRF-protected press of the post button.
 - logged in but the token is stale (a restored tab, a session renewed by "remember me"): the text is
   kept as a new draft (never overwriting one) and shown again in the form with a fresh token.
+  Without any token the request did not come from the forum's form: refused, nothing kept.
 - "Save draft" (name="save_draft"): saved, back to the form. Only with a valid token.
 A valid token and the post button: the route posts as before, then calls `posted()`.
 """
@@ -164,8 +165,10 @@ def begin(user: User, target: Target, form: FlaskForm) -> Compose:
     title, body = _fields(form)
     compose.draft = drafts.for_form(user, target, request.form.get("draft_id"))
     if (problem := csrf_problem()) is not None:
-        if not drafts.has_text(title, body):
-            raise CSRFError(problem)  # nothing to keep: the usual "form expired" (or "not UTF-8") page
+        if not drafts.has_text(title, body) or not request.form.get("csrf_token"):
+            # nothing to keep, or no token at all: the forum's own form always carries one, so this
+            # was sent from another site and must not plant text in the member's drafts
+            raise CSRFError(problem)  # the usual "form expired" (or "not UTF-8") page
         try:
             compose.draft = drafts.keep_version(user, target, title, body) or compose.draft
         except DraftError as exc:

@@ -90,6 +90,25 @@ def affected_post_ids(dirty: list[DirtyPost]) -> list[int]:
     return sorted(ids)
 
 
+def lock_free(post_ids: Iterable[int]) -> tuple[list[int], set[int]]:
+    """PostgreSQL: lock those of `post_ids` that no other worker holds (id order, SKIP LOCKED).
+
+    Returns the ids now locked and the threads of the ones another worker holds, so a worker
+    only ever writes index rows of posts it has locked and never waits for another.
+    """
+    ids = sorted(set(post_ids))
+    locked: list[int] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        locked.extend(db.session.scalars(select(Post.id).where(Post.id.in_(chunk)).order_by(Post.id)
+                                         .with_for_update(skip_locked=True, of=Post)))
+    held = sorted(set(ids) - set(locked))
+    busy: set[int] = set()
+    for start in range(0, len(held), 500):
+        busy.update(db.session.scalars(select(Post.thread_id).where(Post.id.in_(held[start:start + 500]))))
+    return locked, busy
+
+
 def clear_dirty(dirty: list[DirtyPost]) -> None:
     """Clear the flag only where the post is unchanged since it was read, so no edit is lost."""
     for p in dirty:

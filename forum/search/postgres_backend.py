@@ -228,7 +228,13 @@ class PostgresBackend:
 
     def sync_dirty(self, batch_size: int) -> int:
         """One transaction: lock a batch of flagged posts (SKIP LOCKED, so workers share the work),
-        update their rows in post_search, clear their flags."""
+        update their rows in post_search, clear their flags.
+
+        A changed first post re-indexes its whole thread, and another worker may hold some of that
+        thread's posts. Writing their rows anyway made workers wait for each other in a cycle
+        (audit finding 10: "DeadlockDetected ... while inserting index tuple in relation post_search").
+        So a worker writes only rows of posts it has locked, without waiting; a thread it could not
+        lock whole keeps its first post flagged, and a later pass finishes it."""
         try:
             free = db.session.scalar(text(f"SELECT pg_try_advisory_xact_lock_shared({LOCK_KEY})"))
             if not free:
@@ -238,8 +244,10 @@ class PostgresBackend:
             if not dirty:
                 db.session.rollback()
                 return 0
-            self._apply(documents.affected_post_ids(dirty))
-            documents.clear_dirty_ids([p.id for p in dirty])
+            claimed = {p.id for p in dirty}
+            locked, busy = documents.lock_free(set(documents.affected_post_ids(dirty)) - claimed)
+            self._apply(sorted(claimed.union(locked)))
+            documents.clear_dirty_ids([p.id for p in dirty if p.number != 1 or p.thread_id not in busy])
             db.session.commit()
             return len(dirty)
         except DBAPIError:
