@@ -64,6 +64,14 @@ def write_current(instance_dir: str | Path, version: str) -> None:
         raise
 
 
+def publish(instance_dir: str | Path, tmp_dir: Path, version: str) -> Path:
+    """Move a complete version directory into place and point CURRENT at it; returns its final path."""
+    final = models_dir(instance_dir) / version
+    tmp_dir.rename(final)
+    write_current(instance_dir, version)
+    return final
+
+
 def new_version_name(instance_dir: str | Path, now: datetime | None = None) -> str:
     now = now or datetime.now(timezone.utc)
     base = ARTIFACT_PREFIX + now.strftime("%Y%m%d%H%M%S")

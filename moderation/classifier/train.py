@@ -358,26 +358,29 @@ def train_model(instance_dir: str | Path, data_paths: list[str | Path] | None = 
         }
         artifact.write_manifest(tmp, manifest)
 
-        if heldout_path is not None and Path(heldout_path).is_file():
-            from .evaluate import score_dataset
-            held = read_examples(heldout_path)
-            clf = Classifier.from_dir(tmp, clinic_domains=domains, encoder=encoder)
-            result = score_dataset(clf, held, progress=progress)
-            manifest["metrics"]["heldout"] = result
-            manifest["metrics"]["heldout_file"] = Path(heldout_path).name
-            artifact.write_manifest(tmp, manifest)
-            say(f"Held-out macro-F1 {result['macro_f1']:.3f} on {result['n']} posts")
-
+        report_heldout(tmp, manifest, heldout_path, domains, encoder, progress, say)
         manifest["training_seconds"] = round(time.time() - t_start, 1)
         artifact.write_manifest(tmp, manifest)
-        final = models / version
-        tmp.rename(final)
-        artifact.write_current(instance_dir, version)
+        final = artifact.publish(instance_dir, tmp, version)
         say(f"Wrote {final} and pointed {models / 'CURRENT'} at it")
         return final
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def report_heldout(version_dir: Path, manifest: dict, heldout_path, domains, encoder, progress: bool, say) -> None:
+    """Score the held-out file through the real scoring path and record the metrics in the manifest."""
+    if heldout_path is None or not Path(heldout_path).is_file():
+        return
+    from .evaluate import score_dataset
+    from .model import Classifier
+    clf = Classifier.from_dir(version_dir, clinic_domains=domains, encoder=encoder)
+    result = score_dataset(clf, read_examples(heldout_path), progress=progress)
+    manifest["metrics"]["heldout"] = result
+    manifest["metrics"]["heldout_file"] = Path(heldout_path).name
+    artifact.write_manifest(version_dir, manifest)
+    say(f"Held-out macro-F1 {result['macro_f1']:.3f} on {result['n']} posts")
 
 
 def load_manifest(instance_dir: str | Path) -> dict:

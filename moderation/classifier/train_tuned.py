@@ -33,8 +33,9 @@ from .finetune import FT_BATCH, FT_EPOCHS, FT_LR, FT_MAX_TOKENS, FT_TRAIN_LAYERS
 from .rules import FEATURE_NAMES
 from .splits import DEV_SHARE, calibration_split
 from .lexical import ANALYZER, MIN_DF, NGRAM_RANGE, Lexical
-from .train import RULE_SCALE, DataError, choose_hold, choose_threshold, data_hash, embed_examples
+from .train import RULE_SCALE, DataError, choose_hold, choose_threshold, data_hash, embed_examples, report_heldout
 
+DECISION_WEIGHT = 3       # a moderator's decision on a real forum post counts this many times in fitting
 LEXICAL_C = 16.0          # n-gram model's inverse regularisation (grouped checks: 4 and 16 close, 16 a bit better)
 STACK_C = 100.0           # the 2-feature stacker is barely regularised
 
@@ -65,6 +66,13 @@ def stack(z_tuned: np.ndarray, z_lexical: np.ndarray, y: np.ndarray) -> tuple[fl
     return float(m.coef_[0, 0]), float(m.coef_[0, 1]), float(m.intercept_[0])
 
 
+def weighted(examples: list[dict]) -> list[dict]:
+    """Moderator decisions (`moderation train --include-decisions`, groups "extra:...") repeated
+    DECISION_WEIGHT times: they are real posts from this forum, judged by its own moderators, and few."""
+    decisions = [e for e in examples if e["group"].startswith("extra:")]
+    return examples + decisions * (DECISION_WEIGHT - 1)
+
+
 def lexical_heads(texts: list[str], labels: np.ndarray, seed: int) -> tuple[Lexical, np.ndarray, np.ndarray]:
     """The n-gram vocabulary and one logistic model per label (coef rows, intercepts) on the fit part."""
     from sklearn.linear_model import LogisticRegression
@@ -91,6 +99,7 @@ def train_tuned_model(instance_dir: str | Path, examples: list[dict], *, sources
     say(f"Fine-tuning on {len(fit)} examples, calibrating on {len(dev)} from other sources "
         f"({n_extra} moderator decisions included)")
     domains = load_clinic_domains(DEFAULT_DOMAINS_FILE, instance_dir / "clinic_domains.txt")
+    fit = weighted(fit)
     from .rules import apply_rules, rule_features
     R_fit = np.array([rule_features(apply_rules(e["text"], domains)) for e in fit], dtype=np.float32) * RULE_SCALE
 
@@ -171,12 +180,10 @@ def train_tuned_model(instance_dir: str | Path, examples: list[dict], *, sources
             "metrics": {"calibration": dev_metrics},
         }
         artifact.write_manifest(tmp, manifest)
-        _report_heldout(tmp, manifest, heldout_path, domains, encoder, progress, say)
+        report_heldout(tmp, manifest, heldout_path, domains, encoder, progress, say)
         manifest["training_seconds"] = round(time.time() - t_start, 1)
         artifact.write_manifest(tmp, manifest)
-        final = models / version
-        tmp.rename(final)
-        artifact.write_current(instance_dir, version)
+        final = artifact.publish(instance_dir, tmp, version)
         say(f"Wrote {final} and pointed {models / 'CURRENT'} at it")
         return final
     except BaseException:
@@ -185,15 +192,3 @@ def train_tuned_model(instance_dir: str | Path, examples: list[dict], *, sources
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-
-def _report_heldout(version_dir: Path, manifest: dict, heldout_path, domains, encoder, progress: bool, say) -> None:
-    if heldout_path is None or not Path(heldout_path).is_file():
-        return
-    from .evaluate import score_dataset
-    from .model import Classifier
-    from .train import read_examples
-    clf = Classifier.from_dir(version_dir, clinic_domains=domains, encoder=encoder)
-    result = score_dataset(clf, read_examples(heldout_path), progress=progress)
-    manifest["metrics"]["heldout"] = result
-    manifest["metrics"]["heldout_file"] = Path(heldout_path).name
-    say(f"Held-out macro-F1 {result['macro_f1']:.3f} on {result['n']} posts")

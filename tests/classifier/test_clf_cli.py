@@ -163,3 +163,23 @@ def test_train_include_decisions_passes_examples(trained_instance, monkeypatch):
     assert result.exit_code == 0, result.output
     assert seen["extra"] == decisions and str(seen["instance"]) == str(trained_instance)
     assert "Including 1 examples from moderator decisions" in result.output
+
+
+def test_ensure_model_installs_the_shipped_classifier_into_an_empty_instance(tmp_path):
+    import moderation.worker_cli  # noqa: F401  (adds ensure-model to the group)
+    from moderation.classifier import artifact
+    from moderation.classifier.shipped import shipped_version_dir
+    first = run(make_app(tmp_path, FORUM_INSTANCE_DIR=str(tmp_path)), "ensure-model")
+    assert first.exit_code == 0, first.output
+    assert f"Classifier {shipped_version_dir().name} installed" in first.output
+    assert artifact.read_current(tmp_path) == shipped_version_dir().name
+    again = run(make_app(tmp_path, FORUM_INSTANCE_DIR=str(tmp_path)), "ensure-model")
+    assert again.exit_code == 0 and "is ready" in again.output
+
+
+def test_ensure_model_says_what_to_do_when_nothing_is_shipped(tmp_path, monkeypatch):
+    import moderation.worker_cli  # noqa: F401
+    from moderation.classifier import shipped
+    monkeypatch.setattr(shipped, "SHIPPED_DIR", tmp_path / "nothing-here")
+    result = run(make_app(tmp_path / "instance", FORUM_INSTANCE_DIR=str(tmp_path / "instance")), "ensure-model")
+    assert result.exit_code != 0 and "moderation train" in result.output

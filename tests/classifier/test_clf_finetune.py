@@ -111,3 +111,11 @@ def test_a_tuned_artifact_loads_scores_and_explains(tiny_base, tmp_path):
     for s in scores:
         for sentence in s.sentences:
             assert sentence["text"] and set(sentence["labels"]) <= {"clinic_promotion", "misinformation"}
+
+
+def test_moderator_decisions_weigh_more_than_corpus_examples():
+    from moderation.classifier.train_tuned import DECISION_WEIGHT, weighted
+    rows = [{"group": "corpus-a", "text": "a"}, {"group": "extra:decision-7", "text": "b"}]
+    out = weighted(rows)
+    assert sum(r["text"] == "b" for r in out) == DECISION_WEIGHT > 1
+    assert sum(r["text"] == "a" for r in out) == 1
