@@ -144,7 +144,9 @@ class Config:
     CLASSIFIER_HOLD_THRESHOLD = _env_float("CLASSIFIER_HOLD_THRESHOLD", None)
     WORKER_BATCH_SIZE = _env_int("WORKER_BATCH_SIZE", 64)
     WORKER_POLL_SECONDS = _env_float("WORKER_POLL_SECONDS", 2.0)
-    REPORT_HIDE_THRESHOLD = _env_int("REPORT_HIDE_THRESHOLD", 3)
+    REPORT_HIDE_THRESHOLD = _env_int("REPORT_HIDE_THRESHOLD", 3)  # weighted reports that hide a post (reports.py)
+    REPORT_STANDING_DAYS = _env_int("REPORT_STANDING_DAYS", 7)    # a reporter's account must be this old ...
+    REPORT_STANDING_POSTS = _env_int("REPORT_STANDING_POSTS", 3)  # ... with this many posts, to count toward a hide
     REPORT_NOTE_MAX_LENGTH = _env_int("REPORT_NOTE_MAX_LENGTH", 500)
     APPEAL_MAX_LENGTH = _env_int("APPEAL_MAX_LENGTH", 1000)
     MODERATION_NOTE_MAX_LENGTH = _env_int("MODERATION_NOTE_MAX_LENGTH", 2000)
@@ -200,6 +202,7 @@ class TestingConfig(Config):
         return self.SECRET_KEY
     RATE_LOGIN = RATE_REGISTER = RATE_RESET = RATE_POST = RATE_REPORT = RATE_REPORT_ADDRESS = "100000 per second"
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # same algorithm, cheap work factor: tests hash thousands
+    REPORT_STANDING_DAYS = REPORT_STANDING_POSTS = 0  # tests that need standing set it (tests/security)
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
 
 

@@ -1,4 +1,5 @@
-"""Member reports: once per member per post; enough distinct members hide the post until a moderator decides.
+"""Member reports: once per member per post; enough trusted members hide the post until a moderator decides
+(how much each report counts: moderation/report_standing.py).
 
 A reporter only ever learns that their own report arrived: never who else reported, nor how many.
 """
@@ -12,6 +13,7 @@ from forum.extensions import db
 from forum.models import Post, User, utcnow
 from forum.visibility import can_see_post
 from moderation import actions
+from moderation.report_standing import may_auto_hide
 from moderation.models import REPORT_REASONS, Report
 
 
@@ -68,8 +70,7 @@ def submit(reporter: User, post: Post, reason: str, note: str = "") -> Report:
         db.session.rollback()
         raise ReportError("You already reported this post; the moderators have it.", 409) from exc
     post = actions.lock_post(post)  # two reports crossing the threshold at once hide the post once
-    reporters = open_reporter_count(post)
-    if reporters >= current_app.config["REPORT_HIDE_THRESHOLD"] and post.hidden_at is None:
-        actions.auto_hide(post, reporters)
+    if may_auto_hide(post):
+        actions.auto_hide(post, open_reporter_count(post))
     db.session.commit()
     return report
