@@ -96,13 +96,16 @@ STANCE = [
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--backend", default="torch-fp32")
+    ap.add_argument("--onnx", help="an encoder.onnx to use (e.g. the shipped fine-tuned one the worker runs); "
+                                   "implies --backend onnx-int8")
     args = ap.parse_args()
     from moderation.classifier.claims import ClaimBank, ClaimEntry, encoder_embed
     from moderation.classifier.encoder import Encoder
 
     seed = json.loads((ROOT / "moderation" / "known_data" / "claims.json").read_text())["claims"]
     entries = [ClaimEntry(i, c["claim"], tuple(c["paraphrases"]), c["evidence_url"]) for i, c in enumerate(seed)]
-    bank = ClaimBank(entries, encoder_embed(Encoder(args.backend, threads=1)))
+    encoder = Encoder("onnx-int8", onnx_path=args.onnx, threads=1) if args.onnx else Encoder(args.backend, threads=1)
+    bank = ClaimBank(entries, encoder_embed(encoder))
     says = bank.similarities([s for _, s in SAYS])
     related = bank.similarities(RELATED)
     own = np.array([says[r, k] for r, (k, _) in enumerate(SAYS)])

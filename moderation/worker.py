@@ -69,12 +69,14 @@ def refresh_known_lists(state: WorkerState, embed: Callable | None = None) -> No
 
     Checked once per batch with two cheap aggregate queries (row counts and the latest change); the claims
     are embedded again only when something changed. If the lists cannot be built the worker says why and
-    scores with the model alone. embed: tests pass a fake; the worker uses the classifier's encoder.
+    scores with the model alone. embed: tests pass a fake; the worker uses the classifier's claims encoder
+    (the packaged MiniLM as it is: the fine-tuned one places every sentence on a label's topic near each
+    other, so similarity to a claim stops meaning "says the same thing"), else its encoder.
     """
     from moderation import known
     from moderation.classifier.claims import DEFAULT_THRESHOLD, ClaimBank, KnownLists, ProviderList, encoder_embed
 
-    encoder = getattr(state.classifier, "encoder", None)
+    encoder = getattr(state.classifier, "claims_encoder", None) or getattr(state.classifier, "encoder", None)
     source = id(embed) if embed is not None else id(encoder)
     try:
         signature = known.signature()

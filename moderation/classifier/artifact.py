@@ -26,6 +26,7 @@ from .common import (ARTIFACT_PREFIX, CURRENT_FILENAME, LABELS, MANIFEST_FORMAT,
 HEADS_FILE = "heads.npz"
 MANIFEST_FILE = "manifest.json"
 ENCODER_FILE = "encoder.onnx"
+CLAIMS_ENCODER_FILE = "claims_encoder.onnx"
 _VERSION_RE = re.compile(r"^classifier-\d{14}(?:-\d+)?$")
 ARTIFACT_GLOB = "classifier-[0-9]*"
 _TRAIN_HINT = "train one with `flask --app wsgi moderation train`"
@@ -171,6 +172,16 @@ def write_manifest(version_dir: Path, manifest: dict) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def add_claims_encoder(version_dir: Path, manifest: dict) -> dict:
+    """Export the packaged, untuned encoder (int8) beside a fine-tuned one for matching known claims, and
+    record it in the manifest (written by the caller)."""
+    from .encoder import export_onnx, sha256_file
+    path = export_onnx(version_dir / CLAIMS_ENCODER_FILE, quantize=True)
+    manifest["claims_encoder"] = {"file": CLAIMS_ENCODER_FILE, "sha256": sha256_file(path),
+                                  "what": "the packaged all-MiniLM-L6-v2, int8, not fine-tuned"}
+    return manifest
 
 
 def check_artifact(instance_dir: str | Path) -> dict:

@@ -64,6 +64,21 @@ class Head:
         return self.calibrate(self.decision(dense, lex))
 
 
+def _load_claims_encoder(version_dir: Path, manifest: dict):
+    from .encoder import Encoder, EncoderUnavailable, sha256_file
+    entry = manifest.get("claims_encoder")
+    if not entry:
+        return None
+    path = version_dir / entry["file"]
+    if not path.is_file() or sha256_file(path) != entry.get("sha256"):
+        raise ModelUnavailable(f"{path} is missing or corrupt: the artifact is incomplete; "
+                               "train again with `flask --app wsgi moderation train`")
+    try:
+        return Encoder("onnx-int8", onnx_path=path, threads=1)
+    except EncoderUnavailable as exc:
+        raise ModelUnavailable(f"{version_dir.name}: {exc}") from exc
+
+
 def _check_threshold(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)) \
             or not 0.0 <= float(value) <= 1.0:
@@ -118,6 +133,16 @@ class Classifier:
         if unknown:
             raise ValueError(f"hold thresholds: unknown label {unknown[0]!r} (labels: {', '.join(LABELS)})")
         return {label: _check_threshold(f"hold threshold for {label}", v) for label, v in base.items()}
+
+    @property
+    def claims_encoder(self):
+        """The untuned encoder shipped beside a fine-tuned one, for matching known claims (None if absent).
+
+        Loaded on first use with one thread: the worker embeds only the claims and the sentences of posts
+        the model already finds suspicious."""
+        if not hasattr(self, "_claims_encoder"):
+            self._claims_encoder = _load_claims_encoder(self.version_dir, self.manifest)
+        return self._claims_encoder
 
     # ------------------------------------------------------------------ loading
     @classmethod

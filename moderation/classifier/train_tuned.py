@@ -179,6 +179,8 @@ def train_tuned_model(instance_dir: str | Path, examples: list[dict], *, sources
                                             "fine-tuning"},
             "metrics": {"calibration": dev_metrics},
         }
+        say("Exporting the untuned encoder for known-claim matching...")
+        artifact.add_claims_encoder(tmp, manifest)
         artifact.write_manifest(tmp, manifest)
         report_heldout(tmp, manifest, heldout_path, domains, encoder, progress, say)
         manifest["training_seconds"] = round(time.time() - t_start, 1)
