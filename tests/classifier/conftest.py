@@ -15,7 +15,7 @@ import pytest
 DATA = Path(__file__).resolve().parents[2] / "moderation" / "data"
 
 
-def _small_training_set(n_per_kind: int = 8, seed: int = 7) -> list[dict]:
+def _small_training_set(n_per_kind: int = 16, seed: int = 7) -> list[dict]:
     rows = [json.loads(line) for line in (DATA / "train.jsonl").read_text(encoding="utf-8").splitlines() if line]
     by_kind: dict[str, list[dict]] = {}
     for r in rows:
