@@ -47,9 +47,14 @@ def trained_instance(tmp_path_factory, small_train_file) -> Path:
 
 
 @pytest.fixture(scope="session")
-def classifier(trained_instance):
+def classifier(tmp_path_factory):
+    """The classifier that ships with the code (moderation/artifacts/), installed as `make run` installs it:
+    behaviour tests ask what moderators will actually see."""
     from moderation.classifier import load_classifier
-    return load_classifier(trained_instance)
+    from moderation.classifier.shipped import install_shipped
+    instance = tmp_path_factory.mktemp("shipped-instance")
+    install_shipped(instance)
+    return load_classifier(instance)
 
 
 @pytest.fixture()

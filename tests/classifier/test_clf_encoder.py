@@ -9,8 +9,10 @@ DATA = Path(__file__).resolve().parents[2] / "moderation" / "data"
 
 
 @pytest.fixture(scope="module")
-def encoder(classifier):
-    return classifier.encoder
+def encoder(trained_instance):
+    """The packaged encoder, exported to int8 (the frozen-method model's): it is compared with fp32 torch."""
+    from moderation.classifier import load_classifier
+    return load_classifier(trained_instance).encoder
 
 
 def test_runtime_tokenizer_matches_transformers_autotokenizer():

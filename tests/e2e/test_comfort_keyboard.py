@@ -82,6 +82,7 @@ def test_keyboard_only_register_post_reply_notifications(open_page, site):
     tab_to(ben, "Post reply")
     ben.keyboard.press("Enter")
     expect(ben.locator("article.post").last).to_contain_text("Dictation on my phone")
+    site.run_worker()
 
     # Notifications: the count in the header, then the notification itself
     kim.goto(site("/"))  # typed into the address bar

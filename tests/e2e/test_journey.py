@@ -101,6 +101,7 @@ def test_two_members_thread_quote_edit_helpful_mention_notification(open_page, s
     mention = post_of(alma, "I will try the cold drink")
     expect(mention.get_by_role("link", name="@bruno_j")).to_have_attribute("href", "/u/bruno_j")
     mention_id = mention.get_attribute("id")
+    site.run_worker()
 
     # Bruno sees one unread notification in the header, reads it and lands on the post.
     bruno.goto(site("/"))
