@@ -243,8 +243,9 @@ def train_model(instance_dir: str | Path, data_paths: list[str | Path] | None = 
             raise DataError(f"training data needs both positive and negative examples of {label}")
     say(f"Training on {len(examples)} examples ({n_extra} extra) from {', '.join(str(p) for p in paths) or 'memory'}")
     if method == "finetune":
-        from .train_tuned import train_tuned_model
+        # imported here: train_tuned imports this module's helpers (and torch, only when it trains)
         from .finetune import FT_EPOCHS
+        from .train_tuned import train_tuned_model
         return train_tuned_model(instance_dir, examples, sources=[p.name for p in paths], n_extra=n_extra,
                                  heldout_path=heldout_path, progress=progress, seed=seed, log=log,
                                  epochs=epochs or FT_EPOCHS)
