@@ -358,16 +358,24 @@ def train_model(instance_dir: str | Path, data_paths: list[str | Path] | None = 
             "metrics": {"out_of_fold": val_metrics},
         }
         artifact.write_manifest(tmp, manifest)
-
-        report_heldout(tmp, manifest, heldout_path, domains, encoder, progress, say)
-        manifest["training_seconds"] = round(time.time() - t_start, 1)
-        artifact.write_manifest(tmp, manifest)
-        final = artifact.publish(instance_dir, tmp, version)
-        say(f"Wrote {final} and pointed {models / 'CURRENT'} at it")
-        return final
+        return finish_artifact(instance_dir, tmp, manifest, t_start, say,
+                               heldout=(heldout_path, domains, encoder, progress))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def finish_artifact(instance_dir: Path, tmp: Path, manifest: dict, t_start: float, say, heldout: tuple) -> Path:
+    """Score the held-out file, record the training time, move the version into place and make it current.
+
+    heldout: (path or None, clinic domains, the encoder already loaded, progress bar on/off)."""
+    path, domains, encoder, progress = heldout
+    report_heldout(tmp, manifest, path, domains, encoder, progress, say)
+    manifest["training_seconds"] = round(time.time() - t_start, 1)
+    artifact.write_manifest(tmp, manifest)
+    final = artifact.publish(instance_dir, tmp, manifest["version"])
+    say(f"Wrote {final} and pointed {final.parent / 'CURRENT'} at it")
+    return final
 
 
 def report_heldout(version_dir: Path, manifest: dict, heldout_path, domains, encoder, progress: bool, say) -> None:

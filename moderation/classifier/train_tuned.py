@@ -33,7 +33,7 @@ from .finetune import FT_BATCH, FT_EPOCHS, FT_LR, FT_MAX_TOKENS, FT_TRAIN_LAYERS
 from .rules import FEATURE_NAMES
 from .splits import DEV_SHARE, calibration_split
 from .lexical import ANALYZER, MIN_DF, NGRAM_RANGE, Lexical
-from .train import RULE_SCALE, DataError, choose_hold, choose_threshold, data_hash, embed_examples, report_heldout
+from .train import RULE_SCALE, DataError, choose_hold, choose_threshold, data_hash, embed_examples, finish_artifact
 
 THRESHOLD_FLOOR = 0.5     # a flag means the calibrated probability is at least even (see flag_threshold)
 DECISION_WEIGHT = 3       # a moderator's decision on a real forum post counts this many times in fitting
@@ -192,12 +192,8 @@ def train_tuned_model(instance_dir: str | Path, examples: list[dict], *, sources
         say("Exporting the untuned encoder for known-claim matching...")
         artifact.add_claims_encoder(tmp, manifest)
         artifact.write_manifest(tmp, manifest)
-        report_heldout(tmp, manifest, heldout_path, domains, encoder, progress, say)
-        manifest["training_seconds"] = round(time.time() - t_start, 1)
-        artifact.write_manifest(tmp, manifest)
-        final = artifact.publish(instance_dir, tmp, version)
-        say(f"Wrote {final} and pointed {models / 'CURRENT'} at it")
-        return final
+        return finish_artifact(instance_dir, tmp, manifest, t_start, say,
+                               heldout=(heldout_path, domains, encoder, progress))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
