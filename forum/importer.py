@@ -41,7 +41,7 @@ from sqlalchemy import func, insert, select, update
 from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Category, Post, PostRevision, Thread, User, utcnow
-from forum.text import USERNAME_RE, bad_text_reason, has_invisible, name_key, slugify
+from forum.text import USERNAME_RE, bad_text_reason, has_invisible, name_key, skeleton, slugify
 
 FIELDS = ("thread_id", "category", "thread_title", "post_id", "author", "created", "body")
 ID_FIELDS = ("thread_id", "post_id")
@@ -576,7 +576,8 @@ def _resolve_authors(session, rows: list[Row]) -> tuple[dict[str, int], int]:
                 else:
                     raise ImportFailed(f"No free username for author {raw!r}.")
             elif key not in new_users:
-                new_users[key] = {"username": username, "username_key": key, "email": None, "email_key": None,
+                new_users[key] = {"username": username, "username_key": key, "username_skeleton": skeleton(username),
+                                  "email": None, "email_key": None,
                                   "password_hash": None, "role": "member", "bio": "", "is_imported": True,
                                   "created_at": first_seen[raw], "session_version": 1}
         if new_users:

@@ -14,11 +14,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.extensions import db
+from forum.text import skeleton
 
 ROLES = ("member", "moderator", "admin")
 MODERATION_STATES = ("pending", "clean", "flagged", "held")
@@ -34,6 +36,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(40))
     username_key: Mapped[str] = mapped_column(String(40), unique=True)
+    username_skeleton: Mapped[Optional[str]] = mapped_column(String(40), index=True)  # set by _keep_skeleton
     email: Mapped[Optional[str]] = mapped_column(String(254))
     email_key: Mapped[Optional[str]] = mapped_column(String(254), unique=True)
     password_hash: Mapped[Optional[str]] = mapped_column(String(255))
@@ -211,3 +214,10 @@ class Notification(db.Model):
     actor: Mapped[Optional[User]] = relationship(foreign_keys=[actor_id])
     thread: Mapped[Optional[Thread]] = relationship()
     post: Mapped[Optional[Post]] = relationship()
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _keep_skeleton(_mapper, _connection, user: User) -> None:
+    """Every way a name is written (registration, rename, deletion placeholder, demo) keeps its skeleton."""
+    user.username_skeleton = skeleton(user.username)

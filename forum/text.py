@@ -33,6 +33,38 @@ def name_key(value: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
 
 
+# Look-alikes among the characters a username may hold (Unicode TR39's confusables restricted to
+# [A-Za-z0-9_.-]): capital I, digit 1 and small l; O and 0; "rn" and "m"; "vv" and "w"; "cl" and "d".
+# Separators are dropped, so moderator.ana, moderator_ana and moderator-ana are one name.
+_CONFUSABLE_CHARS = str.maketrans({"I": "l", "1": "l", "|": "l", "O": "o", "0": "o", ".": None, "_": None,
+                                   "-": None})
+_CONFUSABLE_RUNS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
+# Bidirectional controls and zero-width characters: they can reorder or hide text in a title.
+_BIDI_AND_ZERO_WIDTH = frozenset("\u061c\u200b\u200c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                                 "\u2060\u2066\u2067\u2068\u2069\ufeff")
+_ZWJ = "\u200d"
+
+
+def skeleton(value: str) -> str:
+    """What a name looks like: 'AIice', 'alice' and 'a1ice' share one skeleton (compare with ==)."""
+    folded = unicodedata.normalize("NFKC", value).translate(_CONFUSABLE_CHARS).casefold()
+    for run, same in _CONFUSABLE_RUNS:
+        folded = folded.replace(run, same)
+    return folded
+
+
+def hidden_control_reason(value: str) -> str | None:
+    """Why a title cannot hold these characters: bidi controls and zero-width characters hide or reorder
+    text; a zero-width joiner is allowed only between two symbols (it builds emoji such as 👩‍🦽)."""
+    for i, ch in enumerate(value):
+        if ch in _BIDI_AND_ZERO_WIDTH:
+            return "contains invisible direction or zero-width characters; please remove them."
+        if ch == _ZWJ and not (0 < i < len(value) - 1 and not value[i - 1].isalnum() and not value[i + 1].isalnum()
+                               and not value[i - 1].isspace() and not value[i + 1].isspace()):
+            return "contains invisible direction or zero-width characters; please remove them."
+    return None
+
+
 def email_key(value: str) -> str:
     return unicodedata.normalize("NFKC", value.strip()).casefold()
 

@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from forum.extensions import db
 from forum.mail import send_mail
 from forum.models import ROLES, User, utcnow
-from forum.text import USERNAME_RE, email_key, has_invisible, name_key
+from forum.text import USERNAME_RE, email_key, has_invisible, name_key, skeleton
 
 MIN_PASSWORD = 10
 _DUMMY_HASH = generate_password_hash("timing-equaliser-not-a-password")
@@ -31,11 +31,19 @@ def username_problem(username: str, owner: User | None = None) -> str | None:
         return "Usernames cannot contain invisible or control characters."
     if not USERNAME_RE.match(username):
         return "Use 3 to 30 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit."
-    if get_user_by_name(username) is not None:
+    if get_user_by_name(username) is not None or looks_like_another(username, owner):
         return "That username is taken (names that differ only by case or look-alike characters count as the same)."
     from forum.privacy.identity import reservation_problem  # names given up recently stay reserved
 
     return reservation_problem(username, owner.id if owner is not None else None)
+
+
+def looks_like_another(username: str, owner: User | None = None) -> bool:
+    """True when another member's name looks the same (AIice beside alice, moderator.ana beside moderator_ana)."""
+    query = select(User.id).where(User.username_skeleton == skeleton(username))
+    if owner is not None:
+        query = query.where(User.id != owner.id)
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def get_user_by_name(username: str) -> User | None:

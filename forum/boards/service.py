@@ -18,7 +18,7 @@ from forum.extensions import db
 from forum.markup import render_markdown
 from forum.models import Category, Post, PostRevision, Reaction, Subscription, Thread, ThreadRead, User, utcnow
 from forum.notifications import mention_count
-from forum.text import bad_text_reason, slugify
+from forum.text import bad_text_reason, hidden_control_reason, slugify
 
 T = TypeVar("T")
 
@@ -50,7 +50,7 @@ def check_title(title: str) -> str:
         raise BoardError("The title cannot be empty.", "title")
     if len(title) > limit:
         raise BoardError(f"The title is {len(title)} characters long; the limit is {limit}.", "title")
-    if reason := bad_text_reason(title):
+    if reason := bad_text_reason(title) or hidden_control_reason(title):
         raise BoardError(f"The title {reason}", "title")
     return title
 
