@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (accounts_bp, boards_bp, notifications_bp, admin_bp, search_bp):
         app.register_blueprint(bp)
     from moderation.routes import bp as moderation_bp; app.register_blueprint(moderation_bp)  # noqa: E702
+    from moderation.least_sure_routes import bp as least_sure_bp; app.register_blueprint(least_sure_bp)  # noqa: E702
     from forum.comfort.routes import bp as comfort_bp; app.register_blueprint(comfort_bp)  # noqa: E702
     from forum.privacy.routes import bp as privacy_bp; app.register_blueprint(privacy_bp)  # noqa: E702
 

@@ -17,6 +17,7 @@ from moderation.models import AuditEntry
 
 ACTION_NAMES = {
     "approve": "Approved",
+    "label": "Answered the least-sure questions",
     "hide": "Hid post",
     "restore": "Restored post",
     "auto_hide": "Hidden automatically (member reports)",

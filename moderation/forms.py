@@ -192,3 +192,19 @@ class KnownToggleForm(ForumForm):
     """Retire or restore one entry: a click and an optional note for the log."""
 
     note = StringField("Why (for the log, optional)", validators=[_max_length("MODERATION_NOTE_MAX_LENGTH", "The note")])
+
+
+YES_NO = choices((("yes", "Yes"), ("no", "No")))
+
+
+class AnswerForm(ForumForm):
+    """A moderator's yes/no per label for one post on the least-sure list."""
+
+    clinic_promotion = RadioField("Does it promote a clinic, treatment or provider?", choices=YES_NO,
+                                  validators=[InputRequired("Answer whether it promotes a clinic.")])
+    misinformation = RadioField("Does it state false or dangerous medical claims as fact?", choices=YES_NO,
+                                validators=[InputRequired("Answer whether it states medical misinformation.")])
+    note = StringField("Note (optional)", validators=[_max_length("MODERATION_NOTE_MAX_LENGTH", "The note")])
+
+    def answers(self) -> dict[str, bool]:
+        return {label: getattr(self, label).data == "yes" for label in LABELS}

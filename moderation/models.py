@@ -50,7 +50,7 @@ HIDE_REASONS = {
     "other": "Breaks the forum rules",
 }
 
-DECISION_ACTIONS = ("approve", "hide", "restore", "auto_hide", "hold")
+DECISION_ACTIONS = ("approve", "hide", "restore", "auto_hide", "hold", "label")  # label: answers only, no change
 VERDICTS = ("confirmed", "rejected")
 APPEAL_STATES = ("open", "granted", "denied")
 
@@ -72,6 +72,24 @@ class ModerationFlag(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     resolved_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     outcome: Mapped[Optional[str]] = mapped_column(String(20))
+
+    post: Mapped[Post] = relationship()
+
+
+class ModerationScore(db.Model):
+    """The classifier's latest scores for one post, flagged or not: what "least sure" is sorted by.
+
+    margin is the distance of the nearest label's score from that label's threshold, so the posts the
+    model could most easily have got wrong come first.
+    """
+
+    __tablename__ = "moderation_scores"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True)
+    scores: Mapped[dict] = mapped_column(JSON, default=dict)
+    margin: Mapped[float] = mapped_column(Float, index=True)
+    model_version: Mapped[str] = mapped_column(String(80))
+    scored_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     post: Mapped[Post] = relationship()
 

@@ -17,7 +17,7 @@ from forum.markup import plain_text
 from forum.models import Post, utcnow
 from forum.notifications import announce_post
 from moderation.actions import notice_held
-from moderation.models import LABELS, ModerationFlag
+from moderation.models import LABELS, ModerationFlag, ModerationScore
 
 
 class ScoreLike(Protocol):
@@ -61,8 +61,9 @@ def process_batch(classifier: ClassifierLike, batch_size: int | None = None, kno
     seen = {p.id: p.revision_count for p in posts}
     texts = [post_text(p) for p in posts]
     results = add_known_signals(classifier.score(texts), texts, known_lists, getattr(classifier, "thresholds", None))
+    thresholds = getattr(classifier, "thresholds", None)
     for post, result in zip(posts, results):
-        apply_score(post, result, classifier.version, seen[post.id])
+        apply_score(post, result, classifier.version, seen[post.id], thresholds)
     db.session.commit()
     return len(posts)
 
@@ -119,8 +120,9 @@ def add_known_signals(results: Sequence[ScoreLike], texts: list[str], known_list
     return results
 
 
-def apply_score(post: Post, result: ScoreLike, model_version: str, revision_seen: int) -> str | None:
-    """Write flags and the new state unless the post changed since it was read."""
+def apply_score(post: Post, result: ScoreLike, model_version: str, revision_seen: int,
+                thresholds: dict[str, float] | None = None) -> str | None:
+    """Write flags, scores and the new state unless the post changed since it was read."""
     state = decide_state(post, result)
     first_time = post.moderated_at is None
     changed = db.session.execute(
@@ -131,6 +133,7 @@ def apply_score(post: Post, result: ScoreLike, model_version: str, revision_seen
     if not changed:
         return None
     _write_flags(post, result, model_version)
+    _write_scores(post, result, model_version, thresholds)
     if state == "held":
         notice_held(post)
     db.session.expire(post, ["moderation_state", "moderated_at", "search_dirty"])
@@ -172,6 +175,20 @@ def _write_flags(post: Post, result: ScoreLike, model_version: str) -> None:
         flag.reasons = list(result.reasons)
         flag.sentences = [s for s in result.sentences if s.get("scores", {}).get(label, 0) > 0]
         flag.model_version, flag.updated_at = model_version, now
+
+
+def certainty_margin(scores: dict[str, float], thresholds: dict[str, float] | None) -> float:
+    """How far the nearest label's score is from its threshold (0.5 where none is known): small is unsure."""
+    cuts = thresholds or {}
+    return min((abs(float(scores.get(label, 0.0)) - float(cuts.get(label, 0.5))) for label in LABELS), default=1.0)
+
+
+def _write_scores(post: Post, result: ScoreLike, model_version: str, thresholds: dict[str, float] | None) -> None:
+    scores = {label: round(float(result.scores.get(label, 0.0)), 4) for label in LABELS}
+    row = db.session.get(ModerationScore, post.id) or ModerationScore(post_id=post.id)
+    row.scores, row.model_version, row.scored_at = scores, model_version, utcnow()
+    row.margin = certainty_margin(scores, thresholds)
+    db.session.add(row)
 
 
 def pending_count() -> int:
