@@ -19,7 +19,7 @@ from forum.redirects import safe_target
 from forum.text import parse_id
 from forum.permissions import moderator_required
 from forum.visibility import can_see_post
-from moderation import actions, appeals, audit, charts, dashboard as stats, known, queue, reports
+from moderation import actions, appeals, audit, audit_text, charts, dashboard as stats, known, plain_reasons, queue, reports
 from moderation.forms import (
     AppealForm,
     AuditFilterForm,
@@ -108,7 +108,13 @@ def _excerpt(post: Post, length: int = 240) -> str:
 def _moderation_names() -> dict:
     return {"hide_reasons": HIDE_REASONS, "label_names": LABEL_NAMES, "labels": LABELS,
             "report_reasons": REPORT_REASONS, "reason_names": queue.REASON_NAMES,
-            "action_names": audit.ACTION_NAMES, "excerpt": _excerpt}
+            "action_names": audit.ACTION_NAMES, "excerpt": _excerpt, "describe_entry": audit_text.describe,
+            "entry_changes": audit_text.changes, "tell_flag": plain_reasons.tell}
+
+
+@bp.app_template_filter("readable_time")
+def _readable_time(value) -> str:
+    return audit_text.readable_time(value)
 
 
 @bp.app_template_global()
