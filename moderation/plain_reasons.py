@@ -131,7 +131,11 @@ def _claim(reason: str) -> PlainReason | None:
     if not m:
         return None
     return PlainReason("claim", f"matches a known false claim: {m['claim']}", MISINFORMATION, quote=m["quote"],
-                       link=m["url"] or "", score=float(m["similarity"]))
+                       link=_web_link(m["url"]), score=float(m["similarity"]))
+
+
+def _web_link(url: str | None) -> str:
+    return url if url and url.lower().startswith(("https://", "http://")) else ""
 
 
 def _claim_note(reason: str) -> PlainReason | None:

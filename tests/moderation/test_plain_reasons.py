@@ -65,6 +65,11 @@ def test_a_known_claim_names_the_claim_quotes_the_sentence_and_links_the_evidenc
     assert plain.quote == "My fillings gave me MS, get them out." and plain.link == "https://example.org/mercury"
 
 
+def test_only_a_web_address_becomes_an_evidence_link():
+    plain = explain('known claim: says x, a known false claim: see javascript:alert(1); "x" (similarity 0.9)')
+    assert plain.kind == "claim" and plain.link == ""
+
+
 def test_a_known_claim_without_evidence_has_no_link():
     reason = ClaimBank._reason(ClaimEntry(8, "Vaccines cause MS."), "Vaccines gave me MS.", 0.9, "asserts", "")
     plain = explain(reason)
