@@ -393,8 +393,10 @@ def dashboard():
 
 @bp.route("/transparency")
 def transparency():
-    return render_template("moderation/transparency.html", months=stats.transparency(12), labels=LABELS,
-                           label_names=LABEL_NAMES, report_reasons=REPORT_REASONS)
+    months = stats.transparency(12)
+    chart = charts.flags_per_month_chart([(m.month, m.flagged) for m in reversed(months)])
+    return render_template("moderation/transparency.html", months=stats.active_months(months), period=len(months),
+                           chart=chart, labels=LABELS, label_names=LABEL_NAMES, report_reasons=REPORT_REASONS)
 
 
 # ---- known claims and providers (issue 19) ----
