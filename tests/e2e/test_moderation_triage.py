@@ -111,3 +111,14 @@ def test_the_item_page_puts_the_reasons_and_the_decisions_in_the_first_screen(op
     assert not page.get_by_role("button", name="Send the warning").is_visible()      # folded away until asked for
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height < 2600, f"the item page is {height} px tall"
+
+
+@pytest.mark.parametrize("path", ["/moderation/queue", "/moderation/post/{left}", "/moderation/audit", "/transparency"])
+def test_axe_finds_no_serious_problems_on_the_moderation_pages(open_page, site, queue_items, path):
+    from tests.e2e.test_accessibility import _check
+
+    page = open_page("moderator", viewport=PHONE)
+    page.goto(site(path.format(left=queue_items["left"])))
+    for details in page.locator("main details").all():
+        details.evaluate("d => d.open = true")
+    _check(page, path)
