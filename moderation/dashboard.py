@@ -112,6 +112,16 @@ class MonthRow:
     restored_on_appeal: int
     appeals: int
 
+    @property
+    def has_activity(self) -> bool:
+        return bool(sum(self.flagged.values()) or self.reported or self.hidden or self.appeals
+                    or self.restored_on_appeal)
+
+
+def active_months(rows: list[MonthRow]) -> list[MonthRow]:
+    """The months worth a row on the transparency page: those with any moderation at all."""
+    return [row for row in rows if row.has_activity]
+
 
 def _month(value: datetime) -> date:
     return date(value.year, value.month, 1)

@@ -6,7 +6,7 @@ Every /moderation/ route is for moderators and admins (anonymous -> log in, memb
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from forum.boards.queries import first_post
@@ -19,7 +19,7 @@ from forum.redirects import safe_target
 from forum.text import parse_id
 from forum.permissions import moderator_required
 from forum.visibility import can_see_post
-from moderation import actions, appeals, audit, charts, dashboard as stats, known, queue, reports
+from moderation import actions, appeals, audit, audit_text, charts, dashboard as stats, known, plain_reasons, queue, reports, triage
 from moderation.forms import (
     AppealForm,
     AuditFilterForm,
@@ -50,6 +50,7 @@ from moderation.models import (
 
 bp = Blueprint("moderation", __name__)
 AUDIT_PER_PAGE = 50
+UNDO_KEY = "moderation_undo"
 
 
 # ---- helpers ----
@@ -108,7 +109,13 @@ def _excerpt(post: Post, length: int = 240) -> str:
 def _moderation_names() -> dict:
     return {"hide_reasons": HIDE_REASONS, "label_names": LABEL_NAMES, "labels": LABELS,
             "report_reasons": REPORT_REASONS, "reason_names": queue.REASON_NAMES,
-            "action_names": audit.ACTION_NAMES, "excerpt": _excerpt}
+            "action_names": audit.ACTION_NAMES, "excerpt": _excerpt, "describe_entry": audit_text.describe,
+            "entry_changes": audit_text.changes, "tell_flag": plain_reasons.tell}
+
+
+@bp.app_template_filter("readable_time")
+def _readable_time(value) -> str:
+    return audit_text.readable_time(value)
 
 
 @bp.app_template_global()
@@ -150,6 +157,7 @@ def queue_page():
     here = url_for("moderation.queue", page=page.number if page.number > 1 else None, **args)
     return render_template("moderation/queue.html", items=items, page=page, form=form, filters=args, here=here,
                            bulk_form=BulkForm(), counts=queue.open_counts_by_reason(), state=f.state,
+                           undo=triage.still_undoable(session.pop(UNDO_KEY, None)),
                            can_decide=lambda p: actions.can_act_on_post(current_user, p, decision=True))
 
 
@@ -188,17 +196,23 @@ def decide(post_id: int, action: str):
     form = DecisionForm()
     if not form.validate_on_submit():
         return _item_page(post, _form_errors(form), 400)
+    before = triage.visibility_before(post)
     try:
         if action == "hide":
-            actions.hide(current_user, post, form.reason.data or None, form.note.data, form.chosen_labels(),
-                         seen=form.seen_id())
+            decision = actions.hide(current_user, post, form.reason.data or None, form.note.data,
+                                    form.chosen_labels(), seen=form.seen_id())
         else:
-            getattr(actions, action)(current_user, post, form.note.data, form.chosen_labels(), seen=form.seen_id())
+            decision = getattr(actions, action)(current_user, post, form.note.data, form.chosen_labels(),
+                                                seen=form.seen_id())
     except actions.ActionError as exc:
         db.session.rollback()
         return _item_page(post, str(exc), exc.status)
-    flash({"approve": "Approved: ", "hide": "Hidden: ", "restore": "Restored: "}[action]
-          + f"post {post.id} in “{post.thread.title}”.", "success")
+    flash(triage.done_message(action, post, before, decision), "success")
+    undo = triage.undo_for(action, post, before, decision)
+    if undo is not None:
+        session[UNDO_KEY] = undo.as_dict()
+    else:
+        session.pop(UNDO_KEY, None)
     return redirect(_safe_next(form.next.data, url_for("moderation.item", post_id=post.id)))
 
 
@@ -379,8 +393,10 @@ def dashboard():
 
 @bp.route("/transparency")
 def transparency():
-    return render_template("moderation/transparency.html", months=stats.transparency(12), labels=LABELS,
-                           label_names=LABEL_NAMES, report_reasons=REPORT_REASONS)
+    months = stats.transparency(12)
+    chart = charts.flags_per_month_chart([(m.month, m.flagged) for m in reversed(months)])
+    return render_template("moderation/transparency.html", months=stats.active_months(months), period=len(months),
+                           chart=chart, labels=LABELS, label_names=LABEL_NAMES, report_reasons=REPORT_REASONS)
 
 
 # ---- known claims and providers (issue 19) ----

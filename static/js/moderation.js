@@ -69,7 +69,11 @@
       case "x": handled = press("[data-select]"); break;
       case "n":
         var note = items[current] && items[current].querySelector("[data-note]");
-        if (note) { note.focus(); } else { handled = false; }
+        if (note) {
+          var fold = note.closest("details");
+          if (fold) { fold.open = true; }
+          note.focus();
+        } else { handled = false; }
         break;
       default: handled = false;
     }
