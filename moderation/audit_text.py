@@ -41,6 +41,7 @@ FIXED = {
     "restore": "Restored the post: visible to everyone again",
     "auto_hide": "Hidden automatically after reports from members, until a moderator reviews it",
     "hold": "Held automatically pending review",
+    "label": "Answered the least-sure questions (a training label; members see no change)",
     "edit": "Edited the post (the earlier version is kept)",
     "context_note": "Put a moderator note under the post",
     "clear_context_note": "Removed the moderator note under the post",

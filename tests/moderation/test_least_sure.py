@@ -14,6 +14,7 @@ from forum.boards.service import create_reply
 from forum.extensions import db
 from forum.models import Post
 from moderation import least_sure, pipeline
+from moderation.audit_text import describe
 from moderation.decision_labels import training_examples
 from moderation.models import AuditEntry, LabelDecision, ModerationFlag, ModerationScore
 from moderation.queue import QueueFilter, post_ids
@@ -95,6 +96,7 @@ def test_an_answer_becomes_training_labels_and_the_post_leaves_the_list(scored_p
     assert len(lines) == 1 and lines[0]["clinic_promotion"] == 0 and lines[0]["misinformation"] == 0
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.post_id == post.id)).one()
     assert entry.action == "label" and entry.after == {"clinic_promotion": "no", "misinformation": "no"}
+    assert "least-sure" in describe(entry) and "members see no change" in describe(entry)
     assert post.moderation_state == "clean"
 
 
