@@ -327,3 +327,38 @@ def test_page_layout_in_every_theme_and_size(role_pages, layout_site, name):
             _screenshot(page, name, theme, size)
             failures += [f"[{size}, {theme}] {p}" for p in _problems(page, name)]
     assert not failures, f"the {name} page ({path}, as {role or 'a visitor'}):\n  " + "\n  ".join(failures)
+
+
+def test_phone_menu_opens_without_javascript_and_keeps_every_link(browser, layout_site):
+    """At 390 px with 200% text the header folds into "Menu": with JavaScript off it opens by keyboard,
+    every link the wide header shows is there and at least 44 px, and the skip link still comes first."""
+    site, _ = layout_site
+    wide = browser.new_context(viewport=SIZES["1280px"]["viewport"])
+    phone = browser.new_context(viewport=SIZES["390px-200text"]["viewport"], java_script_enabled=False)
+    try:
+        page = wide.new_page()
+        page.goto(site("/"))
+        wide_links = page.get_by_role("navigation", name="Main").get_by_role("link").all_inner_texts()
+        assert not page.get_by_text("Menu", exact=True).is_visible(), "the wide header shows a Menu button"
+        phone.add_cookies([{"name": "reading", "value": "size=200", "url": site.url}])
+        page = phone.new_page()
+        page.goto(site("/"))
+        nav = page.get_by_role("navigation", name="Main")
+        assert not nav.get_by_role("link", name="Latest").is_visible(), "the phone header shows its links before Menu is opened"
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        page.keyboard.press("Tab")  # the forum's name
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.innerText.trim()").endswith("Menu")
+        page.keyboard.press("Enter")
+        links = nav.get_by_role("link")
+        assert links.all_inner_texts() == wide_links
+        for link in links.all():
+            box = link.bounding_box()
+            assert link.is_visible() and box["height"] >= 44 and box["width"] >= 44, (link.inner_text(), box)
+        assert page.get_by_role("searchbox", name="Search the forum").is_visible()
+        state = page.evaluate(PAGE_STATE)
+        assert state["scrollWidth"] <= state["clientWidth"], f"the open Menu pushes the page sideways: {state['wide']}"
+    finally:
+        wide.close()
+        phone.close()
