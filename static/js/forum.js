@@ -7,9 +7,10 @@
     (firstInvalid || summary).focus();
   }
 
-  // A table too wide for the screen scrolls inside the post (forum.css); make it reachable by keyboard then.
+  // A table too wide for the screen scrolls inside the post or its own box (forum.css, moderation.css);
+  // make it reachable by keyboard then.
   function scrollableTables() {
-    var tables = document.querySelectorAll(".post-body table");
+    var tables = document.querySelectorAll(".post-body table, main table, .table-scroll");
     for (var i = 0; i < tables.length; i++) {
       var table = tables[i];
       if (table.scrollWidth > table.clientWidth + 1) {
