@@ -19,7 +19,6 @@ applies a strict allowlist to the HTML, so even a renderer bug cannot let markup
 from __future__ import annotations
 
 import re
-import secrets
 from functools import lru_cache
 from html import unescape
 
@@ -75,8 +74,10 @@ const char *cmark_node_get_literal(cmark_node *node);
 int cmark_node_set_literal(cmark_node *node, const char *content);
 const char *cmark_node_get_url(cmark_node *node);
 int cmark_node_set_url(cmark_node *node, const char *url);
-int cmark_node_set_title(cmark_node *node, const char *title);
 cmark_node *cmark_node_first_child(cmark_node *node);
+cmark_node *cmark_node_next(cmark_node *node);
+int cmark_node_set_type(cmark_node *node, int type);
+int cmark_node_prepend_child(cmark_node *node, cmark_node *child);
 cmark_node *cmark_node_parent(cmark_node *node);
 int cmark_node_set_list_tight(cmark_node *node, int tight);
 int cmark_node_insert_before(cmark_node *node, cmark_node *sibling);
@@ -94,17 +95,20 @@ _lib = _ffi.dlopen(_cmark.__file__)
 _NULL = _ffi.NULL
 
 # Node types (cmark-gfm.h: blocks are 0x8000 | n, inlines 0x8000 | 0x4000 | n), checked below.
-DOCUMENT, LIST, ITEM, HTML_BLOCK, PARAGRAPH = 0x8001, 0x8003, 0x8004, 0x8006, 0x8008
+DOCUMENT, BLOCK_QUOTE, LIST, ITEM, HTML_BLOCK, PARAGRAPH = 0x8001, 0x8002, 0x8003, 0x8004, 0x8006, 0x8008
 TEXT, SOFTBREAK, LINEBREAK, CODE, HTML_INLINE, LINK, IMAGE = 0xC001, 0xC002, 0xC003, 0xC004, 0xC005, 0xC009, 0xC00A
+_INLINE = 0x4000
+_CONTAINERS = frozenset({DOCUMENT, BLOCK_QUOTE, LIST, ITEM})
 _ENTER, _EXIT = 2, 3  # cmark_event_type
 _OPTIONS = (_cmark.lib.CMARK_OPT_DEFAULT | _cmark.lib.CMARK_OPT_VALIDATE_UTF8
             | _cmark.lib.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE)
 _EXTENSIONS = ("table", "strikethrough", "autolink")
+MAX_NESTING = 32  # quotes and lists inside one another; deeper ones are flattened (_flatten)
 
 
 def _check_node_types() -> None:
     """Fail at import, not on a post, if the library's numbering ever differs from the constants."""
-    names = {DOCUMENT: b"document", LIST: b"list", ITEM: b"item", HTML_BLOCK: b"html_block", PARAGRAPH: b"paragraph", TEXT: b"text",
+    names = {DOCUMENT: b"document", BLOCK_QUOTE: b"block_quote", LIST: b"list", ITEM: b"item", HTML_BLOCK: b"html_block", PARAGRAPH: b"paragraph", TEXT: b"text",
              SOFTBREAK: b"softbreak", LINEBREAK: b"linebreak", CODE: b"code", HTML_INLINE: b"html_inline",
              LINK: b"link", IMAGE: b"image"}
     for number, name in names.items():
@@ -124,103 +128,102 @@ if _NULL in _EXTENSION_POINTERS:
     raise ImportError(f"cmark-gfm lacks one of the extensions {_EXTENSIONS}")
 _free = _lib.cmark_get_default_mem_allocator().free
 
-_CONTROL_AND_SPACE = {code: None for code in range(0x21)}
-_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_CONTROL_AND_SPACE = bytes(range(0x21))
+_SCHEME_RE = re.compile(rb"([A-Za-z][A-Za-z0-9+.-]*):")
 # A line of a raw HTML block that would start an HTML block again ("<" after at most three spaces), but
 # not an autolink such as <https://...> (scheme of 2-32 characters, then ":").
-_HTML_LINE_START_RE = re.compile(r"^( {0,3})<(?![A-Za-z][A-Za-z0-9+.-]{1,31}:)", re.MULTILINE)
+_HTML_LINE_START_RE = re.compile(rb"^( {0,3})<(?![A-Za-z][A-Za-z0-9+.-]{1,31}:)", re.MULTILINE)
+# What cmark writes for a link (href percent-encoded, title escaped: neither holds a raw '"').
+_LINK_OPEN_RE = re.compile(r'<a href="([^"]*)"')
+_UNCHECKED_LINK_RE = re.compile(r'<a href="(?!https?://|mailto:|/)')  # anything but the plainly allowed
+# Where an @name is not plain text: links, code, and inside any tag (alt and title). cmark writes every
+# <a> and <code> closed and escapes ">" inside attributes, so each region ends at its first closing tag.
+_NOT_PLAIN_TEXT_RE = re.compile(r"(<a [^>]*>.*?</a>|<code[^>]*>.*?</code>|<[^>]*>)", re.DOTALL)
 # A tag as nh3 writes it (attribute values always double-quoted, with " inside as &quot;); text between
 # tags never holds a raw "<".
 _SERIALIZED_TAG_RE = re.compile(r'(</?[A-Za-z][A-Za-z0-9]*(?:\s+[A-Za-z-]+="[^"]*")*\s*/?>)')
-_LINK_OPEN_RE = re.compile(r'<a href="([^"]*)"( title="[^"]*")?')
 
 
-def _url_scheme(url: str) -> str | None:
-    """The scheme a browser would see ("ftp" for ftp://...), None for a relative address.
+def _url_scheme(url: bytes) -> bytes | None:
+    """The scheme a browser would see (b"ftp" for ftp://...), None for a relative address.
 
     Browsers ignore control characters and spaces around and (tab, newline) inside a scheme, so they
-    are dropped before looking: "java\\tscript:" is javascript.
+    are dropped before looking: "java\\tscript:" is javascript. Entities were decoded by the parser.
     """
-    match = _SCHEME_RE.match(url.translate(_CONTROL_AND_SPACE))
+    match = _SCHEME_RE.match(url.translate(None, _CONTROL_AND_SPACE))
     return match.group(1).lower() if match else None
 
 
-def _allowed_url(url: str) -> bool:
+_ALLOWED_SCHEMES = frozenset(scheme.encode() for scheme in ALLOWED_PROTOCOLS)
+
+
+def _allowed_url(url: bytes) -> bool:
     scheme = _url_scheme(url)
-    return scheme is None or scheme in ALLOWED_PROTOCOLS
+    return scheme is None or scheme in _ALLOWED_SCHEMES
 
 
-def _is_local(url: str) -> bool:
+def _is_local(url: str | bytes) -> bool:
     """An address on this forum: "/path", not "//host" (nor "/\\host", which browsers read the same)."""
-    url = url.translate(_CONTROL_AND_SPACE)
-    return url.startswith("/") and url[1:2] not in ("/", "\\")
+    if isinstance(url, str):
+        url = url.encode("utf-8", "replace")
+    url = url.translate(None, _CONTROL_AND_SPACE)
+    return url.startswith(b"/") and url[1:2] not in (b"/", b"\\")
 
 
-def _string(pointer) -> str:
-    return "" if pointer == _NULL else _ffi.string(pointer).decode("utf-8", "replace")
-
-
-def _new_node(node_type: int, literal: str | None = None):
+def _new_node(node_type: int, literal: bytes | None = None):
     node = _lib.cmark_node_new(node_type)
     if node == _NULL:
         raise MemoryError("cmark could not allocate a node")
-    if literal is not None and not _lib.cmark_node_set_literal(node, literal.encode("utf-8")):
+    if literal is not None and not _lib.cmark_node_set_literal(node, literal):
         _lib.cmark_node_free(node)
         raise MemoryError("cmark could not set a node's text")
     return node
 
 
+def _refused() -> RuntimeError:
+    return RuntimeError("cmark refused a tree edit")
+
+
+def _set_type(node, node_type: int) -> None:
+    if not _lib.cmark_node_set_type(node, node_type):
+        raise _refused()
+
+
 def _append_child(node, child) -> None:
     if not _lib.cmark_node_append_child(node, child):
         _lib.cmark_node_free(child)
-        raise RuntimeError("cmark refused a tree edit")
-
-
-def _insert_before(node, new) -> None:
-    if not _lib.cmark_node_insert_before(node, new):
-        _lib.cmark_node_free(new)
-        raise RuntimeError("cmark refused a tree edit")
+        raise _refused()
 
 
 def _replace(node, replacements: list) -> None:
     """Put `replacements` where `node` is and free `node` (with what is left inside it)."""
-    for new in replacements:
-        _insert_before(node, new)
+    for i, new in enumerate(replacements):
+        if not _lib.cmark_node_insert_before(node, new):
+            for left in replacements[i:]:
+                _lib.cmark_node_free(left)
+            raise _refused()
     _lib.cmark_node_unlink(node)
     _lib.cmark_node_free(node)
+
+
+def _move_children_before(node, target) -> None:
+    child = _lib.cmark_node_first_child(node)
+    while child != _NULL:
+        if not _lib.cmark_node_insert_before(target, child):
+            raise _refused()
+        child = _lib.cmark_node_first_child(node)
 
 
 def _unwrap(node) -> None:
     """Move a node's children before it and free it: a link becomes its words."""
-    child = _lib.cmark_node_first_child(node)
-    while child != _NULL:
-        if not _lib.cmark_node_insert_before(node, child):
-            raise RuntimeError("cmark refused a tree edit")
-        child = _lib.cmark_node_first_child(node)
+    _move_children_before(node, node)
     _lib.cmark_node_unlink(node)
     _lib.cmark_node_free(node)
 
 
-def _walk(root):
-    """(event, node, type) for every node in document order, from cmark's own (non-recursive) iterator."""
-    it = _lib.cmark_iter_new(root)
-    if it == _NULL:
-        raise MemoryError("cmark could not allocate an iterator")
-    try:
-        next_event, get_node, get_type = _lib.cmark_iter_next, _lib.cmark_iter_get_node, _lib.cmark_node_get_type
-        while True:
-            event = next_event(it)
-            if event != _ENTER and event != _EXIT:
-                return
-            node = get_node(it)
-            yield event, node, get_type(node)
-    finally:
-        _lib.cmark_iter_free(it)
-
-
 def _parse(source: bytes):
-    """The syntax tree of `source` (the caller frees it) and the parser's extension list for rendering;
-    the parser itself must stay alive while the list is used, so it is returned too."""
+    """The syntax tree of `source` (the caller frees it) and the parser, which must outlive the rendering
+    because the extension list it holds is used there."""
     parser = _lib.cmark_parser_new(_OPTIONS)
     if parser == _NULL:
         raise MemoryError("cmark could not allocate a parser")
@@ -237,39 +240,100 @@ def _parse(source: bytes):
     return parser, root
 
 
-def _raw_html_as_text(root, reparse_blocks: bool) -> None:
+def _edit_tree(root, fragment: bool = False) -> None:
+    """Find in one walk what must change, then change it. No edit frees a node another edit still needs
+    (each frees at most its own node, after moving its children out), so the order is free."""
+    raw_html, links, images, too_deep = [], [], [], []
+    link_depth = image_depth = nesting = 0
+    it = _lib.cmark_iter_new(root)
+    if it == _NULL:
+        raise MemoryError("cmark could not allocate an iterator")
+    next_event, get_node, get_type = _lib.cmark_iter_next, _lib.cmark_iter_get_node, _lib.cmark_node_get_type
+    try:
+        while True:
+            event = next_event(it)
+            if event == _ENTER:
+                node = get_node(it)
+                node_type = get_type(node)
+                if node_type == LINK:
+                    links.append((node, image_depth))
+                    link_depth += 1
+                elif node_type == IMAGE:
+                    images.append((node, link_depth or image_depth))
+                    image_depth += 1
+                elif node_type == HTML_INLINE or node_type == HTML_BLOCK:
+                    raw_html.append((node, node_type))
+                if node_type == BLOCK_QUOTE or node_type == LIST:
+                    nesting += 1
+                    if nesting == MAX_NESTING + 1:
+                        too_deep.append((node, []))
+                elif nesting > MAX_NESTING and not node_type & _INLINE and node_type != ITEM \
+                        and get_type(_lib.cmark_node_parent(node)) in _CONTAINERS:
+                    too_deep[-1][1].append(node)  # a paragraph, heading, code, table... to keep
+            elif event == _EXIT:
+                node_type = get_type(get_node(it))
+                if node_type == LINK:
+                    link_depth -= 1
+                elif node_type == IMAGE:
+                    image_depth -= 1
+                elif node_type == BLOCK_QUOTE or node_type == LIST:
+                    nesting -= 1
+            else:
+                break
+    finally:
+        _lib.cmark_iter_free(it)
+    for top, blocks in too_deep:
+        _flatten(top, blocks)
+    for node, node_type in raw_html:
+        _raw_html_as_text(node, node_type, fragment)
+    for node, inside_image in links:
+        if inside_image or not _allowed_url(_ffi.string(_lib.cmark_node_get_url(node))):
+            _unwrap(node)  # a link with another scheme (or inside a picture's words) becomes its words
+    for node, inside in images:
+        _rewrite_image(node, inside)
+
+
+def _flatten(top, blocks: list) -> None:
+    """Quotes and lists nested deeper than MAX_NESTING give way to the blocks inside them: those move, in
+    order, to where the outermost too-deep one was, and the empty nest is freed at once. The words stay;
+    the sanitizer's HTML parser, whose work grows with the square of the nesting, never sees the depth."""
+    for block in blocks:
+        if not _lib.cmark_node_insert_before(top, block):
+            raise _refused()
+    _lib.cmark_node_unlink(top)
+    _lib.cmark_node_free(top)
+
+
+def _raw_html_as_text(node, node_type: int, fragment: bool) -> None:
     """Raw HTML becomes the text the member typed.
 
     An inline tag becomes a text node with its characters. An HTML block (a line starting with "<div>",
-    a comment, ...) swallows the lines after it as raw text; with `reparse_blocks` its lines are parsed
-    again as Markdown with each line-starting "<" escaped, so they read as they would without HTML (any
-    HTML block that still appears inside a quote or list there becomes one plain paragraph: every
-    character is parsed at most twice).
+    a comment, ...) swallows the lines after it as raw text, so its lines are parsed again as Markdown
+    with each line-starting "<" escaped and read as they would without HTML; an HTML block that still
+    appears inside a quote or list there becomes one plain paragraph (every character is parsed at most
+    twice).
     """
-    found = [(node, node_type) for event, node, node_type in _walk(root)
-             if node_type == HTML_INLINE or node_type == HTML_BLOCK]
-    for node, node_type in found:
-        literal = _string(_lib.cmark_node_get_literal(node))
-        if node_type == HTML_INLINE:
-            _replace(node, [_new_node(TEXT, literal)])
-        elif reparse_blocks:
-            blocks = _markdown_blocks(_HTML_LINE_START_RE.sub(r"\1\\<", literal))
-            parent = _lib.cmark_node_parent(node)
-            if len(blocks) > 1 and _lib.cmark_node_get_type(parent) == ITEM:
-                # blank lines inside the block now part paragraphs of a list item: the list is loose
-                _lib.cmark_node_set_list_tight(_lib.cmark_node_parent(parent), 0)
-            _replace(node, blocks)
-        else:
-            paragraph = _new_node(PARAGRAPH)
-            _append_child(paragraph, _new_node(TEXT, literal.rstrip("\n")))
-            _replace(node, [paragraph])
+    literal = _ffi.string(_lib.cmark_node_get_literal(node))  # a copy: set_type frees the node's own
+    if node_type == HTML_INLINE:
+        _set_type(node, TEXT)
+        _lib.cmark_node_set_literal(node, literal)
+    elif fragment:
+        _set_type(node, PARAGRAPH)
+        _append_child(node, _new_node(TEXT, literal.rstrip(b"\n")))
+    else:
+        blocks = _markdown_blocks(_HTML_LINE_START_RE.sub(rb"\1\\<", literal))
+        parent = _lib.cmark_node_parent(node)
+        if len(blocks) > 1 and _lib.cmark_node_get_type(parent) == ITEM:
+            # blank lines inside the block now part paragraphs of a list item: the list is loose
+            _lib.cmark_node_set_list_tight(_lib.cmark_node_parent(parent), 0)
+        _replace(node, blocks)
 
 
-def _markdown_blocks(fragment: str) -> list:
-    """The top-level blocks of `fragment` parsed on its own, detached and ready to be inserted."""
-    parser, root = _parse(fragment.encode("utf-8", "surrogatepass"))
+def _markdown_blocks(fragment: bytes) -> list:
+    """The top-level blocks of `fragment` parsed and edited on their own, detached and ready to insert."""
+    parser, root = _parse(fragment)
     try:
-        _raw_html_as_text(root, reparse_blocks=False)
+        _edit_tree(root, fragment=True)
         blocks = []
         child = _lib.cmark_node_first_child(root)
         while child != _NULL:
@@ -282,103 +346,45 @@ def _markdown_blocks(fragment: str) -> list:
         _lib.cmark_parser_free(parser)
 
 
-def _plain(node) -> str:
-    """The words inside a node (an image's description), as its alt text would read."""
-    parts = []
-    for event, child, child_type in _walk(node):
-        if event != _ENTER:
-            continue
-        if child_type in (TEXT, CODE, HTML_INLINE):
-            parts.append(_string(_lib.cmark_node_get_literal(child)))
-        elif child_type in (SOFTBREAK, LINEBREAK):
-            parts.append(" ")
+def _rewrite_image(node, inside: bool) -> None:
+    """A picture from another site becomes a link "Image: words" to it: pages never make a request to
+    another host. Inside a link (or another picture's words), or with another scheme, the words are enough."""
+    src = _ffi.string(_lib.cmark_node_get_url(node))
+    allowed = _allowed_url(src)
+    if allowed and _is_local(src):
+        return
+    has_words = _lib.cmark_node_first_child(node) != _NULL
+    label = _new_node(TEXT, b"Image: " if has_words else b"Image")
+    if not _lib.cmark_node_prepend_child(node, label):
+        _lib.cmark_node_free(label)
+        raise RuntimeError("cmark refused a tree edit")
+    if inside or not allowed:
+        _unwrap(node)
+    else:
+        _set_type(node, LINK)  # frees the address (and title): set it again
+        _lib.cmark_node_set_url(node, src)
+
+
+def _rel_on_other_sites_links(html: str) -> str:
+    """Raw HTML is gone from the tree, so every "<a href=" in cmark's output is a link it wrote."""
+    def add_rel(match: re.Match) -> str:
+        return match.group(0) if _is_local(unescape(match.group(1))) else f'{match.group(0)} rel="{LINK_REL}"'
+
+    return _LINK_OPEN_RE.sub(add_rel, html)
+
+
+def _mention_link(match: re.Match) -> str:
+    return f'<a href="/u/{match.group(1)}" class="mention">{match.group(0)}</a>'
+
+
+def _link_mentions(html: str) -> str:
+    """@name in plain text links to the member's profile; not in code, links (e-mail addresses are
+    links by now) or attributes. Works on cmark's HTML, where text is escaped: no tag can be made."""
+    parts = _NOT_PLAIN_TEXT_RE.split(html)
+    for i in range(0, len(parts), 2):  # even items are text, odd ones what to leave alone
+        if "@" in parts[i]:
+            parts[i] = MENTION_RE.sub(_mention_link, parts[i])
     return "".join(parts)
-
-
-def _mention_nodes(text: str, marker: bytes) -> list | None:
-    """Text nodes and profile links for a text with @names, or None when it has none.
-
-    A mention is a link whose title is `marker`, a secret made for this one rendering, so that after
-    rendering it is told apart from a link a member wrote (which gets no class) and nothing in the text
-    can imitate it. (A custom node with its own tags would not do: a table cell may not hold one.)
-    """
-    out, pos = [], 0
-    for match in MENTION_RE.finditer(text):
-        if match.start() > pos:
-            out.append(_new_node(TEXT, text[pos:match.start()]))
-        mention = _new_node(LINK)
-        _lib.cmark_node_set_url(mention, f"/u/{match.group(1)}".encode())
-        _lib.cmark_node_set_title(mention, marker)
-        _append_child(mention, _new_node(TEXT, match.group(0)))
-        out.append(mention)
-        pos = match.end()
-    if not out:
-        return None
-    if pos < len(text):
-        out.append(_new_node(TEXT, text[pos:]))
-    return out
-
-
-def _rewrite(root, mention_marker: bytes | None) -> None:
-    """Links, pictures and mentions, in one walk; edits are made afterwards, innermost first, so an edit
-    never frees a node that is still to be visited."""
-    edits = []
-    link_depth = image_depth = 0
-    for event, node, node_type in _walk(root):
-        if node_type == LINK:
-            link_depth += 1 if event == _ENTER else -1
-            if event == _ENTER:
-                edits.append((LINK, node, 0))
-        elif node_type == IMAGE:
-            image_depth += 1 if event == _ENTER else -1
-            if event == _ENTER:
-                edits.append((IMAGE, node, link_depth))
-        elif node_type == TEXT and mention_marker and not link_depth and not image_depth:
-            edits.append((TEXT, node, 0))
-    for kind, node, depth in reversed(edits):
-        if kind == LINK:
-            if not _allowed_url(_string(_lib.cmark_node_get_url(node))):
-                _unwrap(node)
-        elif kind == IMAGE:
-            _rewrite_image(node, inside_link=bool(depth))
-        else:
-            text = _string(_lib.cmark_node_get_literal(node))
-            replacement = _mention_nodes(text, mention_marker) if "@" in text else None
-            if replacement:
-                _replace(node, replacement)
-
-
-def _rewrite_image(node, inside_link: bool) -> None:
-    """A picture from another site becomes a link to it: pages never make a request to another host."""
-    src = _string(_lib.cmark_node_get_url(node))
-    if _is_local(src) and _allowed_url(src):
-        return
-    alt = _plain(node)
-    label = _new_node(TEXT, f"Image: {alt}" if alt else "Image")
-    if inside_link or not _allowed_url(src):  # the words are enough
-        _replace(node, [label])
-        return
-    link = _new_node(LINK)
-    _lib.cmark_node_set_url(link, src.encode("utf-8"))
-    _append_child(link, label)
-    _replace(node, [link])
-
-
-def _finish_links(html: str, mention_marker: str) -> str:
-    """Mentions get their class, other sites' links get rel; local links a member wrote stay as they are.
-
-    Raw HTML is gone from the tree, so every "<a href=" in cmark's output is a link it wrote, with the
-    href and title it escaped.
-    """
-    mention_title = f' title="{mention_marker}"'
-
-    def finish(match: re.Match) -> str:
-        href, title = match.group(1), match.group(2)
-        if title == mention_title:
-            return f'<a href="{href}" class="mention"'
-        return match.group(0) if _is_local(unescape(href)) else f'{match.group(0)} rel="{LINK_REL}"'
-
-    return _LINK_OPEN_RE.sub(finish, html)
 
 
 def _quote_text(html: str) -> str:
@@ -416,28 +422,41 @@ def _text_only() -> nh3.Cleaner:
     return nh3.Cleaner(tags=set(), attributes={}, strip_comments=True)
 
 
+def _render(root, parser) -> str:
+    rendered = _lib.cmark_render_html(root, _OPTIONS, _lib.cmark_parser_get_syntax_extensions(parser))
+    if rendered == _NULL:
+        raise MemoryError("cmark could not render the text")
+    try:
+        return _ffi.string(rendered).decode("utf-8", "replace")
+    finally:
+        _free(rendered)
+
+
+def _needs_edits(html: str) -> bool:
+    """Whether the tree walk could change anything; most posts need none, and the walk (a few function
+    calls per node) is the slowest part. Conservative: it may say yes when the walk then changes nothing."""
+    return ("<!-- raw HTML omitted -->" in html  # what cmark writes for every raw HTML node
+            or "<img" in html
+            or _UNCHECKED_LINK_RE.search(html) is not None
+            or html.count("<blockquote>") + html.count("<ul>") + html.count("<ol") > MAX_NESTING)
+
+
 def render_markdown(text: str) -> str:
     """Render Markdown to sanitized HTML; the only place post HTML is produced."""
     text = text or ""
     parser, root = _parse(text.encode("utf-8", "surrogatepass"))  # a lone surrogate becomes U+FFFD
     try:
-        if "<" in text:
-            _raw_html_as_text(root, reparse_blocks=True)
-        _lib.cmark_consolidate_text_nodes(root)  # "@Tess" arrives in one piece, whatever came before
-        mention_marker = secrets.token_hex(16) if "@" in text else ""
-        _rewrite(root, mention_marker.encode())
-        rendered = _lib.cmark_render_html(root, _OPTIONS, _lib.cmark_parser_get_syntax_extensions(parser))
-        if rendered == _NULL:
-            raise MemoryError("cmark could not render the text")
-        try:
-            html = _ffi.string(rendered).decode("utf-8", "replace")
-        finally:
-            _free(rendered)
+        html = _render(root, parser)
+        if _needs_edits(html):
+            _edit_tree(root)
+            html = _render(root, parser)
     finally:
         _lib.cmark_node_free(root)
         _lib.cmark_parser_free(parser)
     if "<a " in html:
-        html = _finish_links(html, mention_marker)
+        html = _rel_on_other_sites_links(html)
+    if "@" in html:
+        html = _link_mentions(html)
     return _quote_text(_cleaner().clean(html).strip())
 
 
