@@ -27,3 +27,47 @@ def test_a_reply_posted_straight_after_typing_leaves_no_draft(open_page, site):
     expect(page.locator("[data-draft-status]")).not_to_contain_text("Draft saved")
     page.goto(site("/drafts"))
     expect(page.get_by_role("main")).not_to_contain_text("damp flannel")
+
+
+def _hidden_reply_notifying(site, watcher: str) -> str:
+    """The watcher's thread gets a reply, the watcher is notified, then a moderator hides the reply."""
+    from sqlalchemy import select
+
+    from forum.boards import service as boards
+    from forum.extensions import db
+    from forum.models import Category, Post, User
+    from moderation import actions
+
+    with site.app.app_context():
+        users = {u.username: u for u in db.session.scalars(select(User))}
+        category = db.session.scalar(select(Category).where(Category.slug == site.ids["category_slug"]))
+        thread = boards.create_thread(users[watcher], category, "Clinics abroad: worth asking about?",
+                                      "Has anyone been offered treatment abroad?")
+        reply = boards.create_reply(users["dan_e2e"], thread, "The Sunrise clinic cures MS for 9,000 dollars.")
+        title, reply_id = thread.title, reply.id
+        db.session.remove()
+    site.run_worker()
+    with site.app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == site.ids["admin"]))
+        actions.hide(admin, db.session.get(Post, reply_id), "clinic_promotion")
+        db.session.remove()
+    return title
+
+
+def test_a_notification_about_a_hidden_post_says_what_happened(open_page, site):
+    comfort_ids(site)
+    title = _hidden_reply_notifying(site, "cara_e2e")
+    page = open_page()
+    log_in(page, site, "cara_e2e")
+    page.goto(site("/notifications"))
+    entry = page.get_by_role("listitem").filter(has_text=f"dan_e2e replied to “{title}”")
+    expect(entry).to_contain_text("Post hidden by the moderators")
+
+    entry.get_by_role("button").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("This post is no longer available")
+    expect(page.get_by_role("main")).to_contain_text("This post was hidden by the moderators.")
+    expect(page.get_by_role("main")).not_to_contain_text("Sunrise")
+    page.get_by_role("link", name=f"Go to the thread “{title}”").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.get_by_role("main")).not_to_contain_text("Sunrise")
