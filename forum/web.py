@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from forum.models import utcnow
-from forum.text import MAX_ID
+from forum.text import MAX_ID, plural, sentence
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -43,6 +43,8 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_globals)
     app.jinja_env.filters["reltime"] = relative_time
     app.jinja_env.filters["abstime"] = absolute_time
+    app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["sentence"] = sentence
     app.jinja_env.globals["DISCLAIMER"] = DISCLAIMER
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -102,8 +104,7 @@ def relative_time(value: datetime | None) -> str:
         return "just now"
     for size, unit in ((31_536_000, "year"), (2_592_000, "month"), (86_400, "day"), (3600, "hour"), (60, "minute")):
         if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+            return f"{plural(seconds // size, unit)} ago"
     return "just now"
 
 

@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+from forum.text import plural
 from moderation.models import LABEL_NAMES, LABELS
 
 COLOURS = {"clinic_promotion": "#0b5394", "misinformation": "#c75000"}
@@ -84,4 +85,4 @@ def flags_per_day_chart(per_day: list[tuple[date, dict[str, int]]], width: int =
                    f"{max(totals)} flags." if per_day and total else "No flags in this period.")
     return StackedBarChart(width, height, left, bottom, top, right, bars, x_ticks, y_ticks,
                            [(LABEL_NAMES[label], COLOURS[label]) for label in LABELS],
-                           f"Classifier flags per day, last {len(per_day)} days", description)
+                           f"Classifier flags per day, last {plural(len(per_day), 'day')}", description)
