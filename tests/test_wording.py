@@ -52,3 +52,4 @@ def test_sentences_close_with_one_full_stop():
     assert sentence("Why? ") == "Why?"
     assert clause("Not allowed here.. ") == "Not allowed here"
 
+
