@@ -41,8 +41,10 @@ def open_one(notification_id: int):
 def post(notification_id: int):
     """The post a notification is about, or, if it went away since, a page saying what happened."""
     note = notifications.get_own(current_user, notification_id)
-    if note is None or note.post_id is None:
+    if note is None:
         abort(404, description="That notification does not exist.")
+    if note.post_id is None:
+        return redirect(url_for("notifications.index"))
     gone = notifications.unavailable(note, current_user)
     if gone is None:
         return redirect(url_for("boards.post", post_id=note.post_id))
