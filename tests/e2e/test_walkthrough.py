@@ -71,3 +71,21 @@ def test_a_notification_about_a_hidden_post_says_what_happened(open_page, site):
     page.get_by_role("link", name=f"Go to the thread “{title}”").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     expect(page.get_by_role("main")).not_to_contain_text("Sunrise")
+
+
+def test_posting_a_reply_says_the_thread_is_now_watched_and_lets_you_stop(open_page, site):
+    comfort_ids(site)
+    page = open_page()
+    log_in(page, site, "dan_e2e")
+    page.goto(site(f"/t/{site.ids['thread_id']}-{site.ids['thread_slug']}"))
+    reply = page.get_by_role("region", name="Reply")
+    expect(reply).to_contain_text("Posting a reply also watches this thread")
+    reply.get_by_label("Your reply").fill("My rollator folds flat enough for a small car boot.")
+    reply.get_by_role("button", name="Post reply").click()
+
+    expect(page.get_by_role("status")).to_contain_text("You're now watching this thread: you'll be notified of replies.")
+    reply = page.get_by_role("region", name="Reply")
+    expect(reply).to_contain_text("You're watching this thread")
+    reply.get_by_role("button", name="Stop watching").click()
+    expect(page.get_by_role("status")).to_contain_text("You stopped watching this thread.")
+    expect(page.get_by_role("region", name="Reply")).to_contain_text("Posting a reply also watches this thread")
