@@ -89,3 +89,24 @@ def test_posting_a_reply_says_the_thread_is_now_watched_and_lets_you_stop(open_p
     reply.get_by_role("button", name="Stop watching").click()
     expect(page.get_by_role("status")).to_contain_text("You stopped watching this thread.")
     expect(page.get_by_role("region", name="Reply")).to_contain_text("Posting a reply also watches this thread")
+
+
+def test_the_header_search_is_labelled_and_the_search_page_has_one_box(page, site):
+    page.goto(site("/latest"))
+    label = page.get_by_text("Search the forum", exact=True)
+    expect(label).to_be_visible()
+    box = label.bounding_box()
+    assert box["width"] > 40 and box["height"] > 8, f"the label is not readable on screen: {box}"
+    page.get_by_label("Search the forum").fill("rollator")
+    page.get_by_role("search").get_by_role("button", name="Search").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Search the forum")
+    expect(page.get_by_role("search")).to_have_count(1)
+    expect(page.get_by_label("Search for")).to_have_value("rollator")
+
+
+def test_a_misspelt_drug_name_says_what_was_searched(page, site):
+    page.goto(site("/search?q=ocrevis"))
+    expect(page.get_by_role("status")).to_contain_text("Showing results for ocrevus")
+    page.get_by_role("link", name="Search instead for ocrevis").click()
+    expect(page.get_by_role("heading", level=2)).to_have_text("No results")
