@@ -195,7 +195,7 @@ def test_posting_says_it_watches_the_thread_and_offers_to_stop(client, ctx):
     assert "You're now watching this thread: you'll be notified of replies." in html
     reply_box = html.split('id="reply-heading"')[1]
     assert "You're watching this thread: you'll be notified of replies." in reply_box
-    assert f'action="/t/{thread.id}/watch"' in reply_box and "Stop watching</button>" in reply_box
+    assert f'action="/t/{thread.id}/watch"' in reply_box and "Stop reply notifications</button>" in reply_box
 
     again = client.post_form(f"/t/{thread.id}/reply", {"body": "And a fan."}, follow_redirects=True)
     assert "now watching" not in again.get_data(as_text=True)  # said once, when it started

@@ -23,7 +23,7 @@ from forum.visibility import (
 bp = Blueprint("boards", __name__)
 T = TypeVar("T")
 NOW_WATCHING = ("You're now watching this thread: you'll be notified of replies. "
-                "To stop, press “Stop watching” beside the reply box.")
+                "To stop, press “Stop reply notifications” beside the reply box.")
 
 
 def _post_rate() -> str:

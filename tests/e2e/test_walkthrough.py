@@ -86,7 +86,7 @@ def test_posting_a_reply_says_the_thread_is_now_watched_and_lets_you_stop(open_p
     expect(page.get_by_role("status")).to_contain_text("You're now watching this thread: you'll be notified of replies.")
     reply = page.get_by_role("region", name="Reply")
     expect(reply).to_contain_text("You're watching this thread")
-    reply.get_by_role("button", name="Stop watching").click()
+    reply.get_by_role("button", name="Stop reply notifications").click()
     expect(page.get_by_role("status")).to_contain_text("You stopped watching this thread.")
     expect(page.get_by_role("region", name="Reply")).to_contain_text("Posting a reply also watches this thread")
 
