@@ -35,9 +35,8 @@ setup: demo model
 
 run: setup
 	@echo "Serving http://127.0.0.1:5000 (worker running beside it); Ctrl-C stops both."
-	@trap 'kill 0' EXIT INT TERM; \
-	$(FLASK) moderation worker & \
-	$(VENV)/bin/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
+	@exec $(PY) scripts/serve.py "$(FLASK) moderation worker" \
+	  "$(VENV)/bin/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - wsgi:app"
 
 test: install browser
 	@echo "== test suite on SQLite =="

@@ -1,13 +1,17 @@
 """Who is told what, and when: replies to watched threads, @mentions, moderator messages."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Iterable
+
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from forum.extensions import db
 from forum.markup import MENTION_RE
-from forum.models import Notification, Post, Subscription, User, utcnow
+from forum.models import Notification, Post, Subscription, Thread, User, utcnow
 from forum.text import name_key
-from forum.visibility import can_announce_post
+from forum.visibility import can_announce_post, can_see_post, can_see_thread
 
 
 def mentioned_users(body: str) -> list[User]:
@@ -74,7 +78,7 @@ def unread_count(user: User) -> int:
 
 def list_for(user: User, offset: int, limit: int) -> list[Notification]:
     return list(db.session.scalars(
-        select(Notification).where(Notification.user_id == user.id)
+        select(Notification).where(Notification.user_id == user.id).options(selectinload(Notification.post))
         .order_by(Notification.created_at.desc(), Notification.id.desc()).offset(offset).limit(limit)
     ))
 
@@ -90,11 +94,68 @@ def mark_all_read(user: User) -> None:
     db.session.commit()
 
 
-def mark_read(user: User, notification_id: int) -> Notification | None:
+def get_own(user: User, notification_id: int) -> Notification | None:
     note = db.session.get(Notification, notification_id)
-    if note is None or note.user_id != user.id:
+    return note if note is not None and note.user_id == user.id else None
+
+
+def mark_read(user: User, notification_id: int) -> Notification | None:
+    note = get_own(user, notification_id)
+    if note is None:
         return None
     if note.read_at is None:
         note.read_at = utcnow()
         db.session.commit()
     return note
+
+
+# --------------------------------------------------------------------------- posts that went away since
+
+@dataclass(frozen=True)
+class Unavailable:
+    """Why the post a notification points at cannot be opened by this member, in plain words."""
+
+    label: str  # short, beside the entry in the list
+    message: str  # a sentence, on the page the entry opens
+    thread: Thread | None = None  # still readable: the way back into the conversation
+
+
+def _first_post(thread_id: int) -> Post | None:
+    return db.session.scalar(select(Post).where(Post.thread_id == thread_id, Post.number == 1))
+
+
+def _thread_gone(first: Post | None) -> Unavailable:
+    if first is not None and first.hidden_at is not None:
+        return Unavailable("Thread hidden by the moderators", "The thread this post was in was hidden by the moderators.")
+    if first is not None and first.moderation_state == "held":
+        return Unavailable("Thread waiting for review", "The thread this post was in is waiting for a moderator to review it.")
+    return Unavailable("Thread no longer available", "The thread this post was in is no longer available.")
+
+
+def _post_gone(post: Post, thread: Thread | None) -> Unavailable:
+    if post.deleted_at is not None:
+        return Unavailable("Post deleted by its author", "This post was deleted by its author.", thread)
+    if post.hidden_at is not None:
+        return Unavailable("Post hidden by the moderators", "This post was hidden by the moderators.", thread)
+    return Unavailable("Post waiting for review", "This post is waiting for a moderator to review it.", thread)
+
+
+def unavailable(note: Notification, viewer: Any) -> Unavailable | None:
+    """What happened to the notification's post when the viewer may no longer read it; None if they may
+    (or the notification is not about a post). Says why, never what the post said."""
+    if note.post_id is None:
+        return None
+    post = note.post
+    if post is None:
+        return Unavailable("Post no longer available", "This post no longer exists.")
+    first = post if post.number == 1 else _first_post(post.thread_id)
+    if not can_see_thread(first, viewer):
+        return _thread_gone(first)
+    if post.deleted_at is None and can_see_post(post, viewer):
+        return None
+    return _post_gone(post, post.thread)
+
+
+def unavailable_in(notes: Iterable[Notification], viewer: Any) -> dict[int, Unavailable]:
+    """unavailable() for a page of the list, by notification id."""
+    return {note.id: gone for note in notes if (gone := unavailable(note, viewer)) is not None}

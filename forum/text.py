@@ -8,6 +8,22 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{1,28}[A-Za-z0-9_]$")
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """A count with its noun agreeing: plural(1, "minute") -> '1 minute', plural(2, "day") -> '2 days'."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def sentence(text: str) -> str:
+    """The text closed by one full stop, unless it already ends a sentence: 'Spam' -> 'Spam.', 'Why?' stays."""
+    text = text.rstrip()
+    return text if not text or text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def clause(text: str) -> str:
+    """The text without closing full stops, for a page that adds its own after it."""
+    return text.rstrip().rstrip(".").rstrip()
+
+
 def slugify(value: str, max_length: int = 80) -> str:
     """'Stem cells & HSCT' -> 'stem-cells-hsct'."""
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")

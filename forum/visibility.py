@@ -86,6 +86,15 @@ def is_former_member(user: User) -> bool:
     return db.session.scalar(select(AccountDeletion.id).where(AccountDeletion.user_id == user.id)) is not None
 
 
+def listed_members_clause():
+    """SQL condition on User: who the members directory (/users) shows. Not a former member (their row
+    is a deleted-member-N placeholder) and not a banned account."""
+    from forum.privacy.models import AccountDeletion
+
+    erased = select(AccountDeletion.id).where(AccountDeletion.user_id == User.id).exists()
+    return and_(User.banned_at.is_(None), ~erased)
+
+
 def can_list_posts_by(author: User, viewer: Any) -> bool:
     """May the viewer gather this member's posts into one list (the profile, an author: search)?
 

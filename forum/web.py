@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request, send_from_directory
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from forum.models import utcnow
-from forum.text import MAX_ID
+from forum.text import MAX_ID, plural, sentence
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -43,9 +43,18 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_globals)
     app.jinja_env.filters["reltime"] = relative_time
     app.jinja_env.filters["abstime"] = absolute_time
+    app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["sentence"] = sentence
     app.jinja_env.globals["DISCLAIMER"] = DISCLAIMER
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
+
+
+def _favicon():
+    """Browsers ask for /favicon.ico on every site whatever the page says."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86_400)
 
 
 def _security_headers(response):
@@ -102,8 +111,7 @@ def relative_time(value: datetime | None) -> str:
         return "just now"
     for size, unit in ((31_536_000, "year"), (2_592_000, "month"), (86_400, "day"), (3600, "hour"), (60, "minute")):
         if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+            return f"{plural(seconds // size, unit)} ago"
     return "just now"
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Post, Thread, User, utcnow
 from forum.notifications import announce_post, notify
+from forum.text import clause, plural, sentence
 from moderation import audit
 from moderation.models import (
     HIDE_REASONS,
@@ -318,7 +319,7 @@ def hide(actor: User, post: Post, reason: str | None = None, note: str = "",
     verdicts = {f.label: "rejected" for f in signals.flags} | {label: "confirmed" for label in labels}
     _record_labels(decision, post, actor, verdicts, signals.flags)
     _close_reports_and_appeals(signals, decision, actor, "upheld", "denied")
-    text = HIDE_REASONS[reason] + (f". {note}" if note else "")
+    text = clause(HIDE_REASONS[reason] + (f". {note}" if note else ""))
     post.hidden_at = post.hidden_at or decision.created_at
     post.hidden_reason = text
     if post.moderation_state == "held":
@@ -326,11 +327,11 @@ def hide(actor: User, post: Post, reason: str | None = None, note: str = "",
     post.moderated_at, post.search_dirty = decision.created_at, True
     if signals.appeals:
         notify(post.author_id, "appeal_outcome",
-               f"Your appeal about your post in “{_title(post)}” was reviewed: it stays hidden. Reason: {text}",
+               f"Your appeal about your post in “{_title(post)}” was reviewed: it stays hidden. Reason: {sentence(text)}",
                post=post, actor_id=actor.id)
     else:
         notify(post.author_id, "moderation_hidden",
-               f"A moderator hid your post in “{_title(post)}”. Reason: {text}. You can appeal from the post.",
+               f"A moderator hid your post in “{_title(post)}”. Reason: {sentence(text)} You can appeal from the post.",
                post=post, actor_id=actor.id)
     audit.record(actor, "hide", post=post, note=note, before=before, after=audit.post_state(post))
     if commit:
@@ -483,7 +484,7 @@ def suspend(actor: User, target: User, days: int, note: str = "", post: Post | N
     note = _note(note)
     limit = current_app.config["MODERATION_MAX_SUSPEND_DAYS"]
     if not isinstance(days, int) or not 1 <= days <= limit:
-        raise ActionError(f"Suspend for 1 to {limit} days.")
+        raise ActionError(f"Suspend for 1 to {plural(limit, 'day')}.")
     if target.banned_at is not None:
         raise ActionError("This member is banned; lift the ban first.")
     before = audit.user_state(target)

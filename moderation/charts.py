@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
+from forum.text import plural
 from moderation.models import LABEL_NAMES, LABELS
 
 COLOURS = {"clinic_promotion": "#0b5394", "misinformation": "#c75000"}
@@ -97,7 +98,7 @@ def flags_per_day_chart(per_day: list[tuple[date, dict[str, int]]], width: int =
     description = (f"{total} flags from {first:%d %b %Y} to {last:%d %b %Y}; busiest day "
                    f"{max(totals)} flags." if per_day and total else "No flags in this period.")
     points = [Point(f"{day:%d %b}", f"{day:%d %b}", counts) for day, counts in per_day]
-    return _stacked_chart(points, f"Classifier flags per day, last {len(per_day)} days", description, 15, 8,
+    return _stacked_chart(points, f"Classifier flags per day, last {plural(len(per_day), 'day')}", description, 15, 8,
                           width, height)
 
 
@@ -113,5 +114,5 @@ def flags_per_month_chart(per_month: list[tuple[date, dict[str, int]]], width: i
     else:
         description = "No posts flagged in this period."
     points = [Point(f"{month:%b}", f"{month:%B %Y}", counts) for month, counts in per_month]
-    return _stacked_chart(points, f"Posts flagged by the classifier per month, last {len(per_month)} months",
+    return _stacked_chart(points, f"Posts flagged by the classifier per month, last {plural(len(per_month), 'month')}",
                           description, 1, 1, width, height)

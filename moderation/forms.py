@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forum.forms import ForumForm
-from forum.text import parse_id
+from forum.text import parse_id, plural
 from moderation.models import HIDE_REASONS, LABEL_NAMES, LABELS, PROVIDER_KINDS, REPORT_REASONS
 from moderation.queue import REASON_NAMES, REASONS, STATES
 
@@ -119,7 +119,7 @@ class SuspendForm(ForumForm):
     def validate_days(self, field):
         limit = current_app.config["MODERATION_MAX_SUSPEND_DAYS"]
         if field.data is not None and field.data > limit:
-            raise ValidationError(f"Suspend for at most {limit} days.")
+            raise ValidationError(f"Suspend for at most {plural(limit, 'day')}.")
 
 
 class BanForm(ForumForm):

@@ -179,3 +179,26 @@ def test_locked_thread_refuses_replies(client, ctx):
     create_user("Sam")
     client.login("Sam")
     assert client.post_form(f"/t/{thread.id}/reply", {"body": "hello"}).status_code == 403
+
+
+def test_posting_says_it_watches_the_thread_and_offers_to_stop(client, ctx):
+    from html import unescape
+
+    create_user("Tess")
+    thread = create_thread(author=create_user("Sam"))
+    client.login("Tess")
+    before = client.get(f"/t/{thread.id}").get_data(as_text=True)
+    assert "Posting a reply also watches this thread" in before
+
+    first = client.post_form(f"/t/{thread.id}/reply", {"body": "Cold drinks help me."}, follow_redirects=True)
+    html = unescape(first.get_data(as_text=True))
+    assert "You're now watching this thread: you'll be notified of replies." in html
+    reply_box = html.split('id="reply-heading"')[1]
+    assert "You're watching this thread: you'll be notified of replies." in reply_box
+    assert f'action="/t/{thread.id}/watch"' in reply_box and "Stop reply notifications</button>" in reply_box
+
+    again = client.post_form(f"/t/{thread.id}/reply", {"body": "And a fan."}, follow_redirects=True)
+    assert "now watching" not in again.get_data(as_text=True)  # said once, when it started
+
+    client.post_form(f"/t/{thread.id}/watch", {})
+    assert "Posting a reply also watches this thread" in client.get(f"/t/{thread.id}").get_data(as_text=True)

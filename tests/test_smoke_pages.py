@@ -7,3 +7,10 @@ def test_home_lists_categories_and_disclaimer(client, ctx, make_thread):
     assert "Stem cells &amp; HSCT" in html
     assert "/c/stem-cells-hsct" in html
     assert "not medical advice" in html.lower()
+
+
+def test_the_browser_finds_a_favicon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/vnd.microsoft.icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an icon file, not an error page

@@ -4,16 +4,18 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from forum.accounts import service
+from forum.accounts import members, service
 from forum.accounts.forms import (
     ChangePasswordForm, LoginForm, ProfileForm, RegisterFinishForm, RegisterForm, ResetForm, ResetRequestForm,
 )
 from forum.boards.queries import post_counts_by_author, recent_posts_by
 from forum.extensions import db, limiter
+from forum.pagination import make_page
 from forum.redirects import safe_target
 from forum.visibility import can_list_posts_by
 
 bp = Blueprint("accounts", __name__)
+MEMBERS_PER_PAGE = 50
 
 
 def _rate(name: str):
@@ -192,3 +194,10 @@ def profile(name: str):
     posts = [] if hide else recent_posts_by(user, current_user)
     count = post_counts_by_author([user.id]).get(user.id, 0)
     return render_template("accounts/profile.html", user=user, posts=posts, post_count=count, posts_hidden=hide)
+
+
+@bp.route("/users")
+@login_required
+def members_page():
+    page = make_page(request.args.get("page"), MEMBERS_PER_PAGE, members.count_listed())
+    return render_template("accounts/members.html", rows=members.listed(page.offset, MEMBERS_PER_PAGE), page=page)

@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from forum.extensions import db
 from forum.mail import send_mail
 from forum.models import ROLES, User, utcnow
-from forum.text import USERNAME_RE, email_key, has_invisible, name_key, skeleton
+from forum.text import USERNAME_RE, email_key, has_invisible, name_key, plural, skeleton
 
 MIN_PASSWORD = 10
 _DUMMY_HASH = generate_password_hash("timing-equaliser-not-a-password")
@@ -118,7 +118,7 @@ def request_registration(username: str, email: str) -> None:
     token = _register_serializer().dumps({"u": username, "e": email})
     hours = max(1, current_app.config["REGISTER_TOKEN_MAX_AGE"] // 3600)
     send_mail(email, f"Finish registering on {site}",
-              f"Hello {username},\n\nOpen this link within {hours} hour{'s' if hours != 1 else ''} to choose a "
+              f"Hello {username},\n\nOpen this link within {plural(hours, 'hour')} to choose a "
               f"password and finish creating your account:\n\n"
               f"{url_for('accounts.register_finish', token=token, _external=True)}\n\n"
               "If it was not you, ignore this message: no account is created.\n")
@@ -197,7 +197,7 @@ def send_reset_mail(email: str) -> None:
         user.email or "",
         "Reset your password",
         f"Hello {user.username},\n\nSomeone asked to reset the password of your forum account.\n"
-        f"Open this link within {minutes} minutes to choose a new one:\n\n{link}\n\n"
+        f"Open this link within {plural(minutes, 'minute')} to choose a new one:\n\n{link}\n\n"
         "If it was not you, ignore this message; your password stays as it is.\n",
     )
 

@@ -22,6 +22,8 @@ from forum.visibility import (
 
 bp = Blueprint("boards", __name__)
 T = TypeVar("T")
+NOW_WATCHING = ("You're now watching this thread: you'll be notified of replies. "
+                "To stop, press “Stop reply notifications” beside the reply box.")
 
 
 def _post_rate() -> str:
@@ -115,6 +117,7 @@ def new_thread(slug: str):
             current_user, category, form.title.data, form.body.data, compose.submission))
         if thread is not None:
             compose.posted(form.body.data)
+            flash(NOW_WATCHING, "success")
             return redirect(url_for("boards.thread", thread_id=thread.id, slug=thread.slug))
     return render_template("boards/new_thread.html", form=form, category=category, compose=compose), compose.status()
 
@@ -163,10 +166,13 @@ def reply(thread_id: int):
         if quoted.thread_id == thread.id and can_see_post(quoted, current_user) and quoted.deleted_at is None:
             form.body.data = (form.body.data.rstrip() + "\n\n" if form.body.data else "") + service.quote_markdown(quoted)
     if compose.ready and form.validate_on_submit():
+        was_watching = queries.is_watching(current_user, thread)
         post = _write_or_keep(compose, lambda: service.create_reply(
             current_user, thread, form.body.data, compose.submission))
         if post is not None:
             compose.posted(form.body.data)
+            if not was_watching:
+                flash(NOW_WATCHING, "success")
             return redirect(url_for("boards.post", post_id=post.id))
     return render_template("boards/reply.html", form=form, thread=thread, compose=compose), compose.status()
 

@@ -2,7 +2,8 @@
 
 Saved when "Save draft" is pressed, every few seconds while typing (static/js/drafts.js), and
 whenever a form arrives that cannot be posted as it is (an expired session, a stale CSRF token).
-Posting or discarding removes the draft. A draft is only ever read by its own member: every
+Posting or discarding removes the draft, and a save that arrives after its text was posted from the same
+form (the page's last autosave racing the post) is dropped, so a published post never comes back as a draft. A draft is only ever read by its own member: every
 query here filters on user_id, and pending drafts (no member yet) are found only through the
 hash of a random token that lives in one browser's cookie.
 """
@@ -19,7 +20,7 @@ from sqlalchemy import delete, func, select
 
 from forum.comfort.models import Draft
 from forum.extensions import db
-from forum.models import Category, Thread, User, utcnow
+from forum.models import Category, Post, Thread, User, utcnow
 from forum.text import bad_text_reason
 
 PENDING_MAX_AGE = timedelta(days=7)
@@ -118,10 +119,23 @@ def for_form(user: User, target: Target, draft_id: Any = None) -> Draft | None:
     return latest_for(user, target)
 
 
-def save(user: User, target: Target, title: str | None, body: str | None, draft_id: Any = None) -> Draft | None:
-    """Save the text into the form's draft (or the latest for the target, or a new one); None if empty."""
+def already_posted(user: User, submission: Any, body: str) -> bool:
+    """Whether this text went out as a post from the form carrying this one-time submission token."""
+    if not isinstance(submission, str) or not submission or len(submission) > 64:
+        return False
+    posted = db.session.scalar(select(Post.body).where(Post.author_id == user.id, Post.submission_key == submission))
+    return posted is not None and posted == body
+
+
+def save(user: User, target: Target, title: str | None, body: str | None, draft_id: Any = None,
+         submission: Any = None) -> Draft | None:
+    """Save the text into the form's draft (or the latest for the target, or a new one).
+
+    None if empty, or if the text was already posted from this form (``submission``): checked before
+    writing and again after, so a save racing the post cannot leave a draft whatever order they commit in.
+    """
     title, body = _clean(title, body)
-    if not has_text(title, body):
+    if not has_text(title, body) or already_posted(user, submission, body):
         return None
     draft = for_form(user, target, draft_id)
     if draft is None:
@@ -129,6 +143,10 @@ def save(user: User, target: Target, title: str | None, body: str | None, draft_
         db.session.add(draft)
     draft.title, draft.body, draft.updated_at = title, body, utcnow()
     db.session.commit()
+    if already_posted(user, submission, body):
+        db.session.delete(draft)
+        db.session.commit()
+        return None
     return draft
 
 

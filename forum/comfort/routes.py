@@ -100,7 +100,7 @@ def autosave():
     if exists is None:
         return jsonify(error="not_found", message="That thread or category does not exist."), 404
     try:
-        draft = drafts.save(current_user, target, title, body, data.get("draft_id"))
+        draft = drafts.save(current_user, target, title, body, data.get("draft_id"), data.get("submission"))
     except DraftError as exc:
         return jsonify(error="not_saved", message=f"Not saved: {exc}"), 400
     if draft is None:

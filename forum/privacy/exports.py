@@ -22,6 +22,7 @@ from forum.extensions import db
 from forum.models import Notification, Post, PostRevision, Reaction, Subscription, Thread, ThreadRead, User, utcnow
 from forum.notifications import notify
 from forum.privacy.models import DataExport, IpRecord, UsernameReservation
+from forum.text import plural
 from moderation.models import HIDE_REASONS, REPORT_REASONS, Appeal, AuditEntry, Decision, Report
 
 log = logging.getLogger("forum.privacy")
@@ -154,7 +155,7 @@ def build(export: DataExport) -> Path:
     export.status, export.finished_at = "ready", now
     export.expires_at, export.size_bytes = now + timedelta(days=days), path.stat().st_size
     notify(user.id, "export_ready", f"Your data export is ready. Download it before "
-                                    f"{export.expires_at:%d %B %Y %H:%M} UTC ({days} days); only you can open the link.")
+                                    f"{export.expires_at:%d %B %Y %H:%M} UTC ({plural(days, 'day')}); only you can open the link.")
     db.session.flush()
     export.notification_id = db.session.scalar(select(Notification.id).where(
         Notification.user_id == user.id, Notification.kind == "export_ready").order_by(Notification.id.desc()).limit(1))

@@ -17,7 +17,7 @@ from forum.extensions import db
 from forum.mail import send_mail
 from forum.models import User, utcnow
 from forum.privacy.models import UsernameReservation
-from forum.text import email_key, name_key
+from forum.text import email_key, name_key, plural
 
 DELETED_PREFIX = "deleted-member-"
 MAX_RESERVED_NAMES = 3  # old names one member may hold at once: no hoarding names by renaming
@@ -93,8 +93,8 @@ def change_username(user: User, new: str, password: str) -> str:
         UsernameReservation.user_id == user.id, UsernameReservation.expires_at > now,
         UsernameReservation.name_key != name_key(new))) or 0
     if held >= MAX_RESERVED_NAMES:
-        raise IdentityError(f"You changed your username {held} times recently; old names are reserved for "
-                            f"{current_app.config['USERNAME_RESERVATION_DAYS']} days. Try again later.", "username")
+        raise IdentityError(f"You changed your username {plural(held, 'time')} recently; old names are reserved for "
+                            f"{plural(current_app.config['USERNAME_RESERVATION_DAYS'], 'day')}. Try again later.", "username")
     db.session.execute(delete(UsernameReservation).where(UsernameReservation.name_key == name_key(new)))
     reserve(old, user.id, now)
     user.username, user.username_key = new, name_key(new)
@@ -138,7 +138,7 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
         new_email,
         "Confirm your new email address",
         f"Hello {user.username},\n\nYou asked to use this address for your account on "
-        f"{current_app.config['SITE_NAME']}. Open this link within {hours} hour{'s' if hours != 1 else ''} "
+        f"{current_app.config['SITE_NAME']}. Open this link within {plural(hours, 'hour')} "
         f"(you will be asked to log in) to confirm it:\n\n{link}\n\n"
         "If it was not you, ignore this message: nothing changes.\n",
     )

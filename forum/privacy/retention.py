@@ -18,6 +18,7 @@ from forum.extensions import db
 from forum.models import Post, PostRevision, Reaction, utcnow
 from forum.privacy import redaction
 from forum.privacy.models import DataExport, IpRecord, PurgeRun, UsernameReservation
+from forum.text import plural
 
 log = logging.getLogger("forum.privacy")
 BATCH = 200
@@ -30,11 +31,11 @@ class Rule:
     why: str             # why it is kept (privacy page)
     days: int            # how long, from config
     setting: str | None  # the environment variable that sets it
-    counted: str         # how the purge reports it: "{n} ..."
+    counted: tuple[str, str]  # how the purge reports it: ("{n} <one> ... {days}", "{n} <several> ... {days}")
     apply: Callable[[datetime], int]
 
     def line(self, n: int) -> str:
-        return f"{self.counted.format(n=n, days=self.days)}"
+        return self.counted[n != 1].format(n=f"{n:,}", days=plural(self.days, "day"))
 
 
 def _days(name: str) -> int:
@@ -53,24 +54,29 @@ def rules() -> list[Rule]:
     return [
         Rule("ip_records", "A keyed hash of the network address you log in from (never the address itself)",
              "To spot abuse such as a banned member coming back under a new name", ip, "IP_RETENTION_DAYS",
-             "{n} hashed login addresses not used for {days} days removed",
+             ("{n} hashed login address not used for {days} removed",
+              "{n} hashed login addresses not used for {days} removed"),
              lambda now: _purge_ip_records(now - timedelta(days=ip))),
         Rule("deleted_posts", "The text of posts you deleted (and of all your posts if you delete your account "
              "and choose to remove them), with their earlier versions",
              "So moderators can still act on a post that broke the rules and was then deleted", posts,
-             "DELETED_POST_RETENTION_DAYS", "{n} deleted posts older than {days} days erased",
+             "DELETED_POST_RETENTION_DAYS",
+             ("{n} deleted post older than {days} erased", "{n} deleted posts older than {days} erased"),
              lambda now: _purge_deleted_posts(now - timedelta(days=posts), posts)),
         Rule("exports", "The ZIP file of a data export you asked for", "So you can download it", exports,
-             "EXPORT_RETENTION_DAYS", "{n} data exports older than {days} days removed",
+             "EXPORT_RETENTION_DAYS",
+             ("{n} data export older than {days} removed", "{n} data exports older than {days} removed"),
              lambda now: _purge_exports(now, now - timedelta(days=exports))),
         Rule("username_reservations", "A username you gave up (or that a deleted account used)",
              "So nobody else can take it at once and be mistaken for you; while you still have an account, "
              "links to the old name lead to your profile", names, "USERNAME_RESERVATION_DAYS",
-             "{n} username reservations older than {days} days removed",
+             ("{n} username reservation older than {days} removed",
+              "{n} username reservations older than {days} removed"),
              lambda now: _purge_reservations(now)),
         Rule("pending_drafts", "Text you sent after your session had expired, kept until you log in again",
              "So what you wrote is not lost", PENDING_MAX_AGE.days, None,
-             "{n} unclaimed drafts older than {days} days removed",
+             ("{n} unclaimed draft older than {days} removed",
+              "{n} unclaimed drafts older than {days} removed"),
              lambda now: _purge_pending_drafts(now - PENDING_MAX_AGE)),
     ]
 
@@ -200,7 +206,7 @@ def _purge_deleted_posts(cutoff: datetime, days: int) -> int:
         if redacted:
             from moderation import audit
 
-            audit.record(None, "erase_post_text", note=f"Text of {len(ids)} posts deleted more than "
-                         f"{days} days ago erased, also from {redacted} audit entries.")
+            audit.record(None, "erase_post_text", note=f"Text of {plural(len(ids), 'post')} deleted more than "
+                         f"{plural(days, 'day')} ago erased, also from {plural(redacted, 'audit entry', 'audit entries')}.")
         db.session.flush()
         total += len(ids)

@@ -11,6 +11,7 @@ from forum.boards.forms import ConfirmForm
 from forum.extensions import db, limiter
 from forum.privacy import deletion, exports, identity, retention
 from forum.privacy.forms import DeleteAccountForm, EmailForm, UsernameForm
+from forum.text import plural
 
 bp = Blueprint("privacy", __name__)
 
@@ -108,7 +109,7 @@ def change_username():
             _field_error(form, exc)
         else:
             days = current_app.config["USERNAME_RESERVATION_DAYS"]
-            flash(f"You are now {current_user.username}. Links to {old} lead to your profile for {days} days; "
+            flash(f"You are now {current_user.username}. Links to {old} lead to your profile for {plural(days, 'day')}; "
                   "nobody else can take that name meanwhile.", "success")
             return redirect(url_for("accounts.settings"))
     return render_template("privacy/username.html", form=form,

@@ -93,14 +93,16 @@ def day_start(value: date | None) -> datetime | None:
     return datetime.combine(value, time.min) if value else None
 
 
-def build_plan(query: ParsedQuery, vocab: Vocabulary, doc_frequency: Callable[[str], int]) -> Plan:
+def build_plan(query: ParsedQuery, vocab: Vocabulary, doc_frequency: Callable[[str], int],
+               correct: bool = True) -> Plan:
+    """``correct=False``: the words as typed, with their synonyms but no spelling corrections."""
     plan = Plan(in_title=query.in_title, after=day_start(query.after), before=day_start(query.before),
                 order=query.order or "relevance")
     for segment in query.segments:
         if segment.quoted or segment.prefix:
             plan.concepts.append(_literal(segment))
         else:
-            plan.concepts.extend(_expand_run(segment.words, vocab, doc_frequency, plan.corrections))
+            plan.concepts.extend(_expand_run(segment.words, vocab, doc_frequency, plan.corrections, correct))
     unique: list[Concept] = []
     for concept in plan.concepts:      # "msn msn" asks for one thing, once
         if concept not in unique:
@@ -116,9 +118,9 @@ def _literal(segment: Segment) -> Concept:
 
 
 def _expand_run(words: list[str], vocab: Vocabulary, doc_frequency: Callable[[str], int],
-                corrections: dict[str, str]) -> list[Concept]:
+                corrections: dict[str, str], correct: bool = True) -> list[Concept]:
     words = [w for w in words if w not in STOP_WORDS]
-    corrected = [_correction(w, vocab, doc_frequency) for w in words]
+    corrected = [_correction(w, vocab, doc_frequency) if correct else None for w in words]
     for word, fix in zip(words, corrected):
         if fix:
             corrections[word] = fix

@@ -49,6 +49,8 @@ class Results:
     messages: list[str] = field(default_factory=list)
     suggestion: str | None = None        # "Did you mean ..."
     corrected_from: str | None = None    # set when results are shown for the suggestion instead
+    corrected_to: str | None = None      # the query as searched, when misspelt words were searched as corrected
+    as_typed: bool = False               # asked for no spelling corrections ("Search instead for ...")
     unavailable: bool = False
     backend: str = ""
     partial_from: int | None = None      # rank (0-based, all pages) where threads with only some words begin

@@ -37,7 +37,8 @@ def search_page():
     page = parse_page_number(request.args.get("page"))
     per_page = current_app.config.get("SEARCH_PER_PAGE", 20)
     _check_depth(page, per_page)
-    results = search(query, current_user, page, per_page, order) if query.strip() else None
+    as_typed = request.args.get("spelling") == "as-typed"
+    results = search(query, current_user, page, per_page, order, as_typed) if query.strip() else None
     pager = Page(page, per_page, results.total) if results else None
     status = 503 if results is not None and results.unavailable else 200
     return render_template("search/results.html", query=query, order=order or "relevance", results=results,

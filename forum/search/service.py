@@ -51,14 +51,17 @@ def get_backend() -> Backend:
     return PostgresBackend() if backend_name() == "postgres" else WhooshBackend()
 
 
-def search(query: str, viewer, page: int = 1, per_page: int = 20, order: str | None = None) -> Results:
-    """One page of results for `query` as `viewer` may see them; never raises for bad input."""
+def search(query: str, viewer, page: int = 1, per_page: int = 20, order: str | None = None,
+           as_typed: bool = False) -> Results:
+    """One page of results for `query` as `viewer` may see them; never raises for bad input.
+
+    Misspelt words are searched as corrected (``results.corrected_to`` says so) unless ``as_typed``."""
     page, per_page = max(1, int(page)), min(max(1, int(per_page)), MAX_PER_PAGE)
     parsed = parse(query or "")
     if order in ("latest", "relevance"):
         parsed.order = order
     results = Results(query=parsed.raw, page=page, per_page=per_page, order=parsed.order or "relevance",
-                      messages=list(parsed.messages))
+                      messages=list(parsed.messages), as_typed=as_typed)
     if parsed.is_empty:
         if (query or "").strip():
             results.messages.append("Type one or more words to search for.")
@@ -69,7 +72,7 @@ def search(query: str, viewer, page: int = 1, per_page: int = 20, order: str | N
     backend = get_backend()
     results.backend = backend.name
     try:
-        _execute(parsed, viewer, results, backend, allow_retry=True)
+        _execute(parsed, viewer, results, backend, allow_retry=not as_typed)
     except SearchUnavailable as exc:
         log.warning("search unavailable: %s", exc)
         results.hits, results.total, results.unavailable = [], 0, True
@@ -114,6 +117,15 @@ def _execute(parsed: ParsedQuery, viewer, results: Results, backend: Backend, al
     strict, loose = plan.highlight(), plan.loosened().highlight()
     results.hits = [_decorate(pair, loose if pair[0].partial else strict)
                     for pair in hits[offset:offset + results.per_page]]
+    results.corrected_to = _searched_as(parsed, plan) if results.total else None
+
+
+def _searched_as(parsed: ParsedQuery, plan: Plan) -> str | None:
+    """The query with the spelling corrections the search used, when it used any."""
+    if not plan.corrections:
+        return None
+    searched = speller.rewrite(parsed.raw, plan.corrections)
+    return searched if searched.lower() != parsed.raw.lower() else None
 
 
 def _add_partial_matches(raw: RawPage, plan: Plan, backend: Backend, need: int, results: Results) -> RawPage:
@@ -147,7 +159,7 @@ def _plan(parsed: ParsedQuery, results: Results, backend: Backend, viewer=None) 
         author_ids = _listable_authors(parsed.authors, viewer, results)
         if author_ids is None:
             return None
-    plan = build_plan(parsed, load_vocabulary(), _df(backend))
+    plan = build_plan(parsed, load_vocabulary(), _df(backend), correct=not results.as_typed)
     plan.category_ids, plan.author_ids = category_ids, author_ids
     return plan
 

@@ -2,6 +2,8 @@
 // Progressive enhancement only: without this file the "Save draft" button keeps the text, and a post
 // sent after the session ended is kept by the server. Every few seconds, if the text changed, it is
 // sent with the form's CSRF token (X-CSRFToken); the status line says what happened, once per change.
+// Once the form is being sent nothing more is saved: the post removes the draft, and a save racing it would
+// bring the posted text back (the server also drops a save of text already posted from this form's key).
 (function () {
   "use strict";
   var INTERVAL = 4000;
@@ -16,8 +18,10 @@
     var token = form.querySelector("input[name=csrf_token]");
     var title = form.querySelector("input[name=title]");
     var body = form.querySelector("textarea[name=body]");
+    var submission = form.querySelector("input[name=submission]");
     if (!url || !target || !body || !token) { return; }
     var saving = false;
+    var submitting = false;
     var waitUntil = 0;
     var lastSent = snapshot();
 
@@ -31,9 +35,10 @@
 
     function save(leaving) {
       var text = snapshot();
-      if (saving || text === lastSent || empty() || (!leaving && Date.now() < waitUntil)) { return; }
+      if (saving || submitting || text === lastSent || empty() || (!leaving && Date.now() < waitUntil)) { return; }
       saving = true;
       var payload = JSON.stringify({ target: target, draft_id: idField ? idField.value : "",
+                                     submission: submission ? submission.value : "",
                                      title: title ? title.value : "", body: body.value });
       fetch(url, {
         method: "POST", credentials: "same-origin", keepalive: Boolean(leaving) && payload.length < 60000,
@@ -70,6 +75,8 @@
       if (document.visibilityState === "hidden") { save(true); }
     });
     window.addEventListener("pagehide", function () { save(true); });
+    form.addEventListener("submit", function () { submitting = true; });
+    window.addEventListener("pageshow", function (event) { if (event.persisted) { submitting = false; } });
   }
 
   var forms = document.querySelectorAll("form[data-draft-form]");

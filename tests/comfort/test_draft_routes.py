@@ -274,3 +274,17 @@ def test_a_draft_for_a_thread_that_became_invisible_shows_no_title(setup):
     html = client.get("/drafts").get_data(as_text=True)
     assert "my reply text" in html and "no longer available" in html
     assert "Secret clinic advert" not in html
+
+
+def test_the_last_autosave_of_a_posted_reply_arriving_late_keeps_no_draft(setup):
+    client, tess, thread, _ = setup
+    text, key = "Ice packs in a cool bag, wrapped in a tea towel.", "k" * 32
+    response = client.post_form(f"/t/{thread.id}/reply", {"body": text, "submission": key})
+    assert response.status_code == 302 and _posts() == 2
+
+    late = _autosave(client, {"target": f"thread:{thread.id}", "body": text, "title": "", "submission": key})
+
+    assert late.status_code == 200 and late.get_json()["saved"] is False
+    assert drafts.list_for(tess) == []
+    assert _form_body(client.get(f"/t/{thread.id}").get_data(as_text=True)) == ""
+    assert text not in client.get("/drafts").get_data(as_text=True)

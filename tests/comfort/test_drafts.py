@@ -147,3 +147,49 @@ def test_pending_text_expires_and_empty_or_unknown_targets_are_not_kept(world):
 ])
 def test_target_parse(raw, expected):
     assert Target.parse(raw) == expected
+
+
+# --------------------------------------------------------------------------- a save racing the post (issue 14)
+
+def test_a_save_arriving_after_the_post_does_not_bring_the_text_back(world):
+    from forum.boards import service as boards
+
+    tess, _, thread, _ = world
+    target, text = Target.thread(thread.id), "Cold water on the wrists before going out."
+    early = drafts.save(tess, target, "", text[:20], submission="form-key-0000000001")
+    boards.create_reply(tess, thread, text, "form-key-0000000001")
+    drafts.remove_posted(tess, target, early.id, text)
+
+    late = drafts.save(tess, target, "", text, early.id, submission="form-key-0000000001")
+
+    assert late is None
+    assert drafts.list_for(tess) == [] and drafts.latest_for(tess, target) is None
+
+
+def test_a_late_save_of_a_new_thread_already_posted_is_dropped(world):
+    from forum.boards import service as boards
+
+    tess, _, _, category = world
+    boards.create_thread(tess, category, "Heat and MS", "Does heat make your symptoms worse?", "form-key-0000000002")
+    late = drafts.save(tess, Target.category(category.id), "Heat and MS", "Does heat make your symptoms worse?",
+                       submission="form-key-0000000002")
+    assert late is None and drafts.list_for(tess) == []
+
+
+def test_text_changed_after_posting_is_still_kept(world):
+    """Back to the old form, the member keeps writing: that is new text, and it is saved."""
+    from forum.boards import service as boards
+
+    tess, _, thread, _ = world
+    boards.create_reply(tess, thread, "First thought.", "form-key-0000000003")
+    kept = drafts.save(tess, Target.thread(thread.id), "", "First thought. And a second one.",
+                       submission="form-key-0000000003")
+    assert kept is not None and [d.body for d in drafts.list_for(tess)] == ["First thought. And a second one."]
+
+
+def test_another_members_post_with_the_same_key_does_not_drop_a_save(world):
+    from forum.boards import service as boards
+
+    tess, ben, thread, _ = world
+    boards.create_reply(ben, thread, "Same words.", "form-key-0000000004")
+    assert drafts.save(tess, Target.thread(thread.id), "", "Same words.", submission="form-key-0000000004") is not None

@@ -397,3 +397,12 @@ def test_held_notice_helper_for_the_worker(ctx, people, post):
     actions.notice_held(post)
     db.session.commit()
     assert any("waiting for a moderator" in m for m in _notes(people["author"]))
+
+
+def test_a_note_ending_in_a_full_stop_is_not_doubled(client, people, post):
+    actions.hide(people["moderator"], post, "clinic_promotion", note="Clinic adverts are not allowed here.")
+    [message] = [m for m in _notes(people["author"]) if "hid your post" in m]
+    assert "Clinic adverts are not allowed here. You can appeal" in message and ".." not in message
+    client.login(people["author"])
+    html = client.get(f"/t/{post.thread_id}").get_data(as_text=True)
+    assert "Clinic adverts are not allowed here. Only you and the moderators" in html and "here.." not in html

@@ -129,11 +129,11 @@ def test_the_purge_command_prints_what_it_removed(app, ctx):
     seed_old_and_new(utcnow())
     result = app.test_cli_runner().invoke(args=["forum", "purge"])
     assert result.exit_code == 0, result.output
-    assert "1 hashed login addresses not used for 30 days removed" in result.output
-    assert "1 deleted posts older than 30 days erased" in result.output
+    assert "1 hashed login address not used for 30 days removed" in result.output
+    assert "1 deleted post older than 30 days erased" in result.output
     assert "0 data exports older than 7 days removed" in result.output
-    assert "1 username reservations older than 90 days removed" in result.output
-    assert "1 unclaimed drafts older than 7 days removed" in result.output
+    assert "1 username reservation older than 90 days removed" in result.output
+    assert "1 unclaimed draft older than 7 days removed" in result.output
     again = app.test_cli_runner().invoke(args=["forum", "purge"])
     assert "Retention purge done: 0 removed in all." in again.output
     assert db.session.scalar(select(func.count(PurgeRun.id))) == 2

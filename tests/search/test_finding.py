@@ -149,3 +149,16 @@ def test_order_latest_shows_the_newest_matches_even_past_the_ranking_cap(forum, 
     sync_dirty_posts()
     latest = search("baclofen order:latest", None, per_page=10)
     assert titles(latest)[:2] == ["Baclofen dose 4", "Baclofen dose 3"]
+
+
+def test_a_corrected_spelling_is_said_and_the_typed_one_can_be_searched_instead(forum):
+    post_thread("Ocrevus and a cold", "My ocrevus infusion moved because of a cold.")
+    post_thread("Another ocrevus question", "Does ocrevus make you tired the day after?")
+    from forum.search import sync_dirty_posts
+
+    sync_dirty_posts()
+    corrected = search("ocrevis", None)
+    assert corrected.corrected_to == "ocrevus" and corrected.total >= 3
+    assert search("ocrevus", None).corrected_to is None
+    as_typed = search("ocrevis", None, as_typed=True)
+    assert as_typed.total == 0 and as_typed.corrected_to is None and as_typed.suggestion == "ocrevus"

@@ -134,3 +134,23 @@ def test_a_capped_count_is_shown_as_an_estimate(forum, client, backend, monkeypa
     capped = client.get("/api/v1/search?q=baclofen").get_json()
     assert capped["total_is_estimate"] is True and capped["total"] >= 2
     assert "About " in client.get("/search?q=baclofen").get_data(as_text=True)
+
+
+def test_the_search_page_has_one_search_box(client, ctx):
+    html = client.get("/search?q=fatigue").get_data(as_text=True)
+    assert html.count('role="search"') == 1 and 'id="site-search"' not in html
+    assert 'value="fatigue"' in html  # the page's own form keeps the words searched for
+
+
+def test_the_results_page_says_which_spelling_it_searched(forum, client):
+    from forum.search import sync_dirty_posts
+    from tests.search.corpus import post_thread
+
+    for n in range(3):
+        post_thread(f"Ocrevus question {n}", "About my ocrevus infusion.")
+    sync_dirty_posts()
+    html = client.get("/search?q=ocrevis").get_data(as_text=True)
+    assert "Showing results for <strong>ocrevus</strong>" in html
+    assert 'href="/search?q=ocrevis&amp;order=relevance&amp;spelling=as-typed">Search instead for ocrevis</a>' in html
+    typed = client.get("/search?q=ocrevis&spelling=as-typed").get_data(as_text=True)
+    assert "Showing results for" not in typed and "No results" in typed and "Did you mean" in typed

@@ -41,13 +41,13 @@ RULES = [
     ("/moderation/", STAFF),
     ("boards.edit", OWNER), ("boards.delete", OWNER), ("moderation.appeal", OWNER),
     ("comfort.discard", OWNER), ("privacy.download_export", OWNER), ("privacy.notified_export", OWNER),
-    ("notifications.open_one", OWNER), ("privacy.confirm_email", OWNER_LINK),
+    ("notifications.open_one", OWNER), ("notifications.post", OWNER), ("privacy.confirm_email", OWNER_LINK),
     ("boards.helpful", OTHERS_POSTS), ("moderation.report", OTHERS_POSTS),
     ("boards.new_thread", PARTICIPANTS), ("boards.reply", PARTICIPANTS),
-    ("/settings", MEMBERS), ("/drafts", MEMBERS), ("/api/drafts", MEMBERS), ("/notifications", MEMBERS),
+    ("/settings", MEMBERS), ("accounts.members_page", MEMBERS), ("/drafts", MEMBERS), ("/api/drafts", MEMBERS), ("/notifications", MEMBERS),
     ("/read-later", MEMBERS), ("boards.watch", MEMBERS), ("comfort.toggle_read_later", MEMBERS),
     # public pages, readable by all; the account forms answer everyone (a member is sent on)
-    ("boards.", EVERYONE), ("accounts.", EVERYONE), ("search.", EVERYONE), ("static", EVERYONE),
+    ("boards.", EVERYONE), ("accounts.", EVERYONE), ("search.", EVERYONE), ("static", EVERYONE), ("favicon", EVERYONE),
     ("comfort.reading", EVERYONE), ("comfort.keyboard", EVERYONE), ("comfort.thread_summary", EVERYONE),
     ("privacy.policy", EVERYONE), ("moderation.transparency", EVERYONE),
 ]
