@@ -50,6 +50,15 @@ HIDE_REASONS = {
     "other": "Breaks the forum rules",
 }
 
+# The same reasons, short enough for a moderator's drop-down on a phone; the author reads HIDE_REASONS.
+HIDE_REASON_CHOICES = {
+    "clinic_promotion": "Unproven clinic or product",
+    "misinformation": "Harmful misinformation",
+    "abusive": "Abusive or personal",
+    "spam": "Spam",
+    "other": "Breaks the forum rules",
+}
+
 DECISION_ACTIONS = ("approve", "hide", "restore", "auto_hide", "hold", "label")  # label: answers only, no change
 VERDICTS = ("confirmed", "rejected")
 APPEAL_STATES = ("open", "granted", "denied")

@@ -39,7 +39,7 @@ from moderation.forms import (
     choices,
 )
 from moderation.models import (
-    HIDE_REASONS,
+    HIDE_REASON_CHOICES,
     LABEL_NAMES,
     LABELS,
     PROVIDER_KINDS,
@@ -107,7 +107,7 @@ def _excerpt(post: Post, length: int = 240) -> str:
 
 @bp.context_processor
 def _moderation_names() -> dict:
-    return {"hide_reasons": HIDE_REASONS, "label_names": LABEL_NAMES, "labels": LABELS,
+    return {"hide_reasons": HIDE_REASON_CHOICES, "label_names": LABEL_NAMES, "labels": LABELS,
             "report_reasons": REPORT_REASONS, "reason_names": queue.REASON_NAMES,
             "action_names": audit.ACTION_NAMES, "excerpt": _excerpt, "describe_entry": audit_text.describe,
             "entry_changes": audit_text.changes, "tell_flag": plain_reasons.tell}

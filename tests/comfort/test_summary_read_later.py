@@ -87,7 +87,7 @@ def test_summary_of_an_invisible_thread_is_404(client, ctx):
 def test_short_threads_do_not_offer_a_summary(client, ctx):
     create_category()
     thread = create_thread()
-    assert "/summary" not in client.get(f"/t/{thread.id}").get_data(as_text=True)
+    assert f"/t/{thread.id}/summary" not in client.get(f"/t/{thread.id}").get_data(as_text=True)
 
 
 def test_read_later_toggle_and_list(client, ctx, app):

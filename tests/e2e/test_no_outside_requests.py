@@ -15,7 +15,7 @@ import pytest
 from tests.e2e.conftest import PAGE_NAMES, page_types
 
 # Routes that are not pages: files, redirects to files, things that need a row this test does not make.
-NOT_PAGES = {"static", "privacy.download_export", "privacy.notified_export", "comfort.discard"}
+NOT_PAGES = {"static", "favicon", "privacy.download_export", "privacy.notified_export", "comfort.discard"}
 
 
 class Watch:
