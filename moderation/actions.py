@@ -356,7 +356,8 @@ def auto_hide(post: Post, reporters: int) -> Decision:
 
 
 def notice_held(post: Post) -> None:
-    """For the worker: tell the author their post is held for review (in the worker's transaction)."""
+    """For the worker: log the hold and tell the author their post waits for review (in the worker's transaction)."""
+    audit.record(None, "hold", post=post, before={"moderation_state": "pending"}, after={"moderation_state": "held"})
     notify(post.author_id, "moderation_held",
            f"Your post in “{_title(post)}” is waiting for a moderator before others can see it. "
            "You can appeal from the post if you think this is a mistake.", post=post)

@@ -89,6 +89,17 @@ def test_high_promotion_score_holds_the_post_until_review(app, ctx, client):
     assert db.session.scalar(select(Notification).where(Notification.user_id == author.id, Notification.kind == "moderation_held"))
 
 
+def test_an_automatic_hold_is_in_the_audit_log(ctx):
+    from moderation.audit_text import describe
+    from moderation.models import AuditEntry
+
+    post = create_reply(create_user("Seller"), create_thread(author=create_user("Veteran")), "HOLDME cheap package")
+    pipeline.process_batch(KeywordClassifier())
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.post_id == post.id)).one()
+    assert entry.actor_id is None and entry.action == "hold"
+    assert describe(entry) == "Held automatically pending review"
+
+
 def test_new_members_first_post_with_a_link_and_any_flag_is_held(ctx):
     thread = create_thread(author=create_user("Veteran"))
     newbie = create_user("Newbie")
