@@ -85,6 +85,8 @@ def _register_blueprints(app: Flask) -> None:
     from moderation.least_sure_routes import bp as least_sure_bp; app.register_blueprint(least_sure_bp)  # noqa: E702
     from forum.comfort.routes import bp as comfort_bp; app.register_blueprint(comfort_bp)  # noqa: E702
     from forum.privacy.routes import bp as privacy_bp; app.register_blueprint(privacy_bp)  # noqa: E702
+    from forum.admin.category_routes import bp as categories_bp; app.register_blueprint(categories_bp)  # noqa: E702
+    from moderation.thread_tools_routes import bp as thread_tools_bp; app.register_blueprint(thread_tools_bp)  # noqa: E702
 
 
 def _register_cli(app: Flask) -> None:

@@ -84,6 +84,14 @@ class Category(db.Model):
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # archived: off the front page and closed to new threads; its threads still read by link
+    archived_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    # announcements: only moderators and admins start threads or reply (forum.visibility)
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class Thread(db.Model):
@@ -100,10 +108,18 @@ class Thread(db.Model):
     post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # pinned until this time (None: until a moderator unpins); after it the thread sorts normally
+    pinned_until: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    # closed: no new replies, but authors may still edit (locked freezes edits too)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     external_id: Mapped[Optional[str]] = mapped_column(String(120), unique=True)
 
     category: Mapped[Category] = relationship()
     author: Mapped[User] = relationship()
+
+    def is_pinned(self, now: datetime | None = None) -> bool:
+        """Pinned right now: a pin with a date in the past has run out."""
+        return bool(self.pinned) and (self.pinned_until is None or self.pinned_until > (now or utcnow()))
 
 
 class Post(db.Model):

@@ -13,7 +13,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from forum.extensions import db
-from forum.models import Post, Thread, User
+from forum.models import Category, Post, Thread, User
 
 
 def _viewer_id(viewer: Any) -> int | None:
@@ -137,7 +137,40 @@ def visible_revisions(post: Post, revisions: Sequence[Any], viewer: Any) -> list
     return [r for r in revisions if r.number == current]
 
 
+def thread_refusal(category: Category, viewer: User | Any) -> str | None:
+    """Why the viewer may not start a thread in this category, in words; None when they may."""
+    if not getattr(viewer, "is_authenticated", False):
+        return "Log in to start a thread."
+    if not viewer.can_participate:
+        return "Your account is suspended or banned and cannot start threads right now."
+    if category.archived_at is not None:
+        return f"“{category.name}” is archived: its threads stay readable, but no new threads can be started."
+    if category.read_only and not is_moderator(viewer):
+        return f"Only moderators and admins can start threads in “{category.name}”."
+    return None
+
+
+def can_start_thread(category: Category, viewer: User | Any) -> bool:
+    return thread_refusal(category, viewer) is None
+
+
+def reply_refusal(thread: Thread, viewer: User | Any) -> str | None:
+    """Why the viewer may not reply to this thread, in words; None when they may. Moderators and admins
+    may still reply to locked and closed threads and in read-only categories."""
+    if not getattr(viewer, "is_authenticated", False):
+        return "Log in to reply."
+    if not viewer.can_participate:
+        return "Your account is suspended or banned and cannot post right now."
+    if is_moderator(viewer):
+        return None
+    if thread.locked:
+        return "This thread is locked; no new replies can be added."
+    if thread.closed:
+        return "This thread is closed; no new replies can be added. You can still edit your own posts."
+    if thread.category.read_only:
+        return f"Only moderators and admins can post in “{thread.category.name}”."
+    return None
+
+
 def can_reply(thread: Thread, viewer: User | Any) -> bool:
-    if not getattr(viewer, "is_authenticated", False) or not viewer.can_participate:
-        return False
-    return not thread.locked or is_moderator(viewer)
+    return reply_refusal(thread, viewer) is None

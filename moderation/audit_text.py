@@ -34,6 +34,15 @@ FIELD_NAMES = {
     "role": "Role",
     "suspended_until": "Suspended until",
     "banned_at": "Banned since",
+    "category": "Category",
+    "slug": "Slug",
+    "description": "Description",
+    "position": "Position",
+    "archived": "Archived",
+    "read_only": "Read-only (announcements)",
+    "pinned": "Pinned",
+    "pinned_until": "Pinned until",
+    "thread_closed": "Thread closed",
 }
 HIDDEN_FIELDS = frozenset({"body", "session_version", "moderation_state"})
 
@@ -47,6 +56,9 @@ FIXED = {
     "clear_context_note": "Removed the moderator note under the post",
     "lock": "Locked the thread: no new replies",
     "unlock": "Unlocked the thread",
+    "unpin": "Unpinned the thread: it sorts by its latest reply again",
+    "close": "Closed the thread: no new replies, edits still allowed",
+    "reopen": "Reopened the thread for replies",
     "report": "Reported the post",
     "appeal": "Appealed the decision",
     "account_deleted": "Deleted their own account",
@@ -105,6 +117,21 @@ def _approve(before: dict) -> str:
     return "Kept the post visible: not a problem"
 
 
+CATEGORY_ACTIONS = {
+    "category_create": "Created the category “{name}”",
+    "category_edit": "Changed the category “{name}”",
+    "category_move_up": "Moved the category “{name}” up the front page",
+    "category_move_down": "Moved the category “{name}” down the front page",
+    "category_archive": "Archived the category “{name}”: off the front page, no new threads",
+    "category_unarchive": "Brought the category “{name}” back to the front page",
+}
+
+
+def _pin(after: dict) -> str:
+    until = _parse_time(after.get("pinned_until"))
+    return "Pinned the thread to the top of its category" + (f" until {readable_time(until)}" if until else "")
+
+
 def _member_name(entry: Any) -> str:
     user = getattr(entry, "target_user", None)
     return user.username if user is not None else "the member"
@@ -122,6 +149,12 @@ def describe(entry: Any) -> str:
         return f"Suspended {_member_name(entry)}" + (f" until {readable_time(until)}" if until else "")
     if action == "set_role":
         return f"Made {_member_name(entry)} {_article(after.get('role', 'member'))}"
+    if action in CATEGORY_ACTIONS:
+        return CATEGORY_ACTIONS[action].format(name=after.get("category") or before.get("category") or "?")
+    if action == "pin":
+        return _pin(after)
+    if action == "move":
+        return f"Moved the thread from {before.get('category', '?')} to {after.get('category', '?')}"
     if action in ON_MEMBER:
         return ON_MEMBER[action].format(name=_member_name(entry))
     return FIXED.get(action, action.replace("_", " ").capitalize())

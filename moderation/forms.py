@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -208,3 +209,16 @@ class AnswerForm(ForumForm):
 
     def answers(self) -> dict[str, bool]:
         return {label: getattr(self, label).data == "yes" for label in LABELS}
+
+
+class PinForm(ForumForm):
+    """Pin a thread; the date is optional."""
+
+    until = DateField("Unpin on (optional)", validators=[Optional()],
+                      description="From the start of this day (UTC) the thread sorts normally again.")
+    note = TextAreaField("Note (optional)", validators=[_max_length("MODERATION_NOTE_MAX_LENGTH", "The note")])
+
+
+class MoveThreadForm(ForumForm):
+    category = SelectField("Move to", coerce=int, validate_choice=True)
+    note = TextAreaField("Note (optional)", validators=[_max_length("MODERATION_NOTE_MAX_LENGTH", "The note")])

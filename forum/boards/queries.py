@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from forum.extensions import db
-from forum.models import Category, Post, Reaction, Subscription, Thread, ThreadRead, User
+from forum.models import Category, Post, Reaction, Subscription, Thread, ThreadRead, User, utcnow
 from forum.visibility import visible_posts_clause, visible_threads_clause
 
 
@@ -36,7 +36,9 @@ class ThreadRow:
 
 
 def category_overview(viewer: Any) -> list[CategoryRow]:
-    categories = list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
+    """The front page: every category that is not archived, in the admins' order."""
+    categories = list(db.session.scalars(select(Category).where(Category.archived_at.is_(None))
+                                         .order_by(Category.position, Category.name)))
     thread_counts = dict(db.session.execute(
         select(Thread.category_id, func.count(Thread.id)).where(visible_threads_clause(viewer)).group_by(Thread.category_id)
     ).all())
@@ -65,11 +67,24 @@ def list_threads(viewer: Any, category: Category | None, offset: int, limit: int
     """Threads by last activity; inside a category pinned threads come first."""
     query = select(Thread).where(visible_threads_clause(viewer))
     if category is not None:
-        query = query.where(Thread.category_id == category.id).order_by(Thread.pinned.desc())
+        query = query.where(Thread.category_id == category.id).order_by(pinned_now(utcnow()).desc())
     query = query.order_by(Thread.last_posted_at.desc(), Thread.id.desc()).offset(offset).limit(limit)
     threads = list(db.session.scalars(query))
     reads = _reads(viewer, [t.id for t in threads])
     return [ThreadRow(t, reads.get(t.id), max(0, t.post_count - 1)) for t in threads]
+
+
+def pinned_now(now: datetime):
+    """SQL: 1 for a thread pinned at ``now`` (no end date, or one still ahead), else 0."""
+    return case((and_(Thread.pinned.is_(True), or_(Thread.pinned_until.is_(None), Thread.pinned_until > now)), 1),
+                else_=0)
+
+
+def move_targets(thread: Thread) -> list[Category]:
+    """Where a moderator may move a thread: every other category that is not archived."""
+    return list(db.session.scalars(select(Category).where(Category.id != thread.category_id,
+                                                          Category.archived_at.is_(None))
+                                   .order_by(Category.position, Category.name)))
 
 
 def _reads(viewer: Any, thread_ids: list[int]) -> dict[int, int]:

@@ -17,7 +17,8 @@ from forum.pagination import make_page
 from forum.privacy.iphash import account_key
 from forum.text import parse_id
 from forum.visibility import (
-    can_edit_post, can_reply, can_see_post, can_see_thread, redaction_number, shows_in_thread, visible_revisions,
+    can_edit_post, can_reply, can_see_post, can_see_thread, redaction_number, reply_refusal,
+    is_moderator, shows_in_thread, thread_refusal, visible_revisions,
 )
 
 bp = Blueprint("boards", __name__)
@@ -95,7 +96,8 @@ def category(slug: str):
     per_page = current_app.config["THREADS_PER_PAGE"]
     page = make_page(request.args.get("page"), per_page, queries.count_threads(current_user, category))
     rows = queries.list_threads(current_user, category, page.offset, per_page)
-    return render_template("boards/thread_list.html", rows=rows, page=page, category=category)
+    return render_template("boards/thread_list.html", rows=rows, page=page, category=category,
+                           start_refusal=thread_refusal(category, current_user))
 
 
 @bp.route("/c/<slug>/new", methods=["GET", "POST"])
@@ -106,8 +108,8 @@ def new_thread(slug: str):
     category = _category_or_404(slug)
     if not current_user.is_authenticated:
         return posting.login_to_continue(Target.category(category.id))
-    if not current_user.can_participate:
-        abort(403, description="Your account is suspended or banned and cannot start threads right now.")
+    if reason := thread_refusal(category, current_user):
+        abort(403, description=reason)
     form = ThreadForm()
     compose = posting.begin(current_user, Target.category(category.id), form)
     if compose.response is not None:
@@ -140,7 +142,9 @@ def thread(thread_id: int, slug: str | None = None):
         watching=queries.is_watching(current_user, thread), last_read=last_read,
         can_reply=can_reply(thread, current_user), can_edit=lambda p: can_edit_post(p, current_user),
         can_see=lambda p: can_see_post(p, current_user), form=form, action=ConfirmForm(), compose=compose,
-        read_later=read_later.is_saved(current_user, thread),
+        read_later=read_later.is_saved(current_user, thread), reply_refusal=reply_refusal(thread, current_user),
+        staff_tools=is_moderator(current_user),
+        move_targets=queries.move_targets(thread) if is_moderator(current_user) else [],
     )
     if current_user.is_authenticated and posts:
         service.mark_read(current_user, thread, posts[-1].number)
@@ -155,8 +159,8 @@ def reply(thread_id: int):
     if not current_user.is_authenticated:
         return posting.login_to_continue(Target.thread(thread_id))
     thread = _thread_or_404(thread_id)
-    if not can_reply(thread, current_user):
-        abort(403, description="This thread is locked, or your account cannot post right now.")
+    if reason := reply_refusal(thread, current_user):
+        abort(403, description=reason)
     form = ReplyForm()
     compose = posting.begin(current_user, Target.thread(thread.id), form)
     if compose.response is not None:

@@ -19,6 +19,7 @@ from forum.markup import render_markdown
 from forum.models import Category, Post, PostRevision, Reaction, Subscription, Thread, ThreadRead, User, utcnow
 from forum.notifications import mention_count
 from forum.text import bad_text_reason, hidden_control_reason, slugify
+from forum.visibility import reply_refusal, thread_refusal
 
 T = TypeVar("T")
 
@@ -31,6 +32,12 @@ class BoardError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+class PostingRefused(BoardError):
+    """The member may not post here (a locked or closed thread, a read-only or archived category)."""
+
+    status = 403
 
 
 class PostingBusy(BoardError):
@@ -87,6 +94,8 @@ def ensure_can_post(user: User) -> None:
 def create_thread(author: User, category: Category, title: str, body: str, submission: str | None = None) -> Thread:
     """A new thread with its first post; the same ``submission`` token again returns the same thread."""
     ensure_can_post(author)
+    if reason := thread_refusal(category, author):
+        raise PostingRefused(reason)
     title, body = check_title(title), check_body(body)
     category_id = category.id
 
@@ -110,8 +119,8 @@ def _thread_once(author: User, category_id: int, title: str, body: str, submissi
 def create_reply(author: User, thread: Thread, body: str, submission: str | None = None) -> Post:
     """A reply; the same ``submission`` token again (a double click, a resent form) returns the same post."""
     ensure_can_post(author)
-    if thread.locked and not author.is_moderator:
-        raise BoardError("This thread is locked; no new replies can be added.")
+    if reason := reply_refusal(thread, author):
+        raise PostingRefused(reason)
     body = check_body(body)
     thread_id = thread.id
     return _with_retries(lambda: _submitted(author, submission) or _reply_once(author, thread_id, body, submission))

@@ -37,6 +37,8 @@ ADMINS = _for(ok=("admin",))
 
 # first match wins: (rule prefix or endpoint, who may use it)
 RULES = [
+    ("admin_categories.", ADMINS),      # /admin/categories: create, edit, order, archive
+    ("thread_tools.", STAFF),           # pin, close, move a thread (moderation/thread_tools.py)
     ("/admin/", ADMINS),
     ("/moderation/", STAFF),
     ("boards.edit", OWNER), ("boards.delete", OWNER), ("moderation.appeal", OWNER),

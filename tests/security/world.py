@@ -64,7 +64,7 @@ def build() -> World:
     db.session.commit()
     rebuild_index()
     ids = {
-        "category_slug": category.slug, "thread_id": thread.id, "thread_slug": thread.slug, "post_id": post.id,
+        "category_slug": category.slug, "category_id": category.id, "thread_id": thread.id, "thread_slug": thread.slug, "post_id": post.id,
         "second_post_id": second.id, "hidden_post_id": hidden.id, "draft_id": draft.id,
         "export_token": export.token, "export_notification_id": export.notification_id,
         "claim_id": claim.id, "provider_id": provider.id,
@@ -80,6 +80,7 @@ def build() -> World:
 # parameter name -> fixture value (a key of World.ids, or a callable of the world)
 PARAMS = {
     "slug": "category_slug",
+    "category_id": "category_id",
     "thread_id": "thread_id",
     "post_id": "post_id",           # the author's opening post
     "name": lambda w: "Author",
