@@ -70,8 +70,7 @@ def test_members_and_moderators_get_403_on_the_admin_page(client, staff):
     for name in ("tess", "modmo"):
         client.login(name)
         assert client.get("/admin/categories").status_code == 403
-        assert 'href="/c/news"' in client.get("/").get_data(as_text=True)
-    assert client.post_form(f"/admin/categories/{category.id}/archive").status_code == 403
+        assert client.post_form(f"/admin/categories/{category.id}/archive").status_code == 403
         client.logout()
     assert db.session.get(Category, category.id).archived_at is None
 
