@@ -164,9 +164,9 @@ def reply_refusal(thread: Thread, viewer: User | Any) -> str | None:
     if is_moderator(viewer):
         return None
     if thread.locked:
-        return "This thread is locked; no new replies can be added."
+        return "This thread is locked. No new replies can be added."
     if thread.closed:
-        return "This thread is closed; no new replies can be added. You can still edit your own posts."
+        return "This thread is closed. No new replies can be added; you can still edit your own posts."
     if thread.category.read_only:
         return f"Only moderators and admins can post in “{thread.category.name}”."
     return None

@@ -125,6 +125,7 @@ def test_moderator_pins_with_a_date_closes_and_moves_through_the_forms(client, s
     assert len(messages) == 3 and messages[-1].endswith("to Treatments & DMTs.")
     client.logout()
     client.login("tess")
+    assert "This thread is closed. No new replies" in client.get(f"/t/{thread.id}").get_data(as_text=True)
     assert client.get(f"/t/{thread.id}/reply").status_code == 403
 
 
