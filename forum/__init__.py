@@ -85,6 +85,12 @@ def _register_blueprints(app: Flask) -> None:
     from moderation.least_sure_routes import bp as least_sure_bp; app.register_blueprint(least_sure_bp)  # noqa: E702
     from forum.comfort.routes import bp as comfort_bp; app.register_blueprint(comfort_bp)  # noqa: E702
     from forum.privacy.routes import bp as privacy_bp; app.register_blueprint(privacy_bp)  # noqa: E702
+    from forum import metrics
+    from forum.ops_routes import bp as ops_bp
+
+    metrics.init_app(app)
+    app.register_blueprint(ops_bp)
+    from moderation.metrics import register as moderation_metrics; moderation_metrics(app)  # noqa: E702
 
 
 def _register_cli(app: Flask) -> None:
