@@ -20,7 +20,7 @@ def healthz():
     return response
 
 
-@bp.get("/metrics")
+@bp.get("/metrics", endpoint="metrics")
 @limiter.exempt
 def metrics_page():
     if not metrics.address_allowed(request.remote_addr, current_app.config.get("METRICS_ALLOWED", "")):
