@@ -152,6 +152,13 @@ def test_a_backup_taken_while_members_post_restores_to_the_same_forum(app, ctx, 
         assert restored_thread.post_count == db.session.scalar(
             select(func.count(Post.id)).where(Post.thread_id == busy_id))
         assert all(db.session.scalars(select(Post.search_dirty))), "every post is queued for the search index"
+        from forum import search
+
+        search.ensure_index()                  # what the worker does next
+        while search.sync_dirty_posts():
+            pass
+        found = search.search("gel packs", None)   # one hit per thread
+        assert [hit.thread_id for hit in found.hits] == [int(quiet_url.rsplit("/", 1)[1])]
         db.session.remove()
     assert _counts(fresh_app) == manifest.counts
     assert _page(fresh_app, quiet_url) == _page(app, quiet_url)
