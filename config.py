@@ -166,6 +166,13 @@ class Config:
     EMAIL_CHANGE_TOKEN_MAX_AGE = _env_int("EMAIL_CHANGE_TOKEN_MAX_AGE", 86_400)  # seconds
     PURGE_INTERVAL_HOURS = _env_int("PURGE_INTERVAL_HOURS", 24)  # how often the worker applies the rules
 
+    # Operating (forum/backup.py, forum/health.py, forum/metrics.py)
+    BACKUP_EVERY_HOURS = _env_int("BACKUP_EVERY_HOURS", 0)  # the worker's scheduled backup; 0: off
+    BACKUP_KEEP = _env_int("BACKUP_KEEP", 7)                # newest archives kept by the scheduled backup
+    BACKUP_DIR = os.environ.get("BACKUP_DIR", "")           # '': instance/backups
+    HEALTH_MAX_HEARTBEAT_AGE = _env_int("HEALTH_MAX_HEARTBEAT_AGE", 300)  # seconds, while posts are pending
+    METRICS_ALLOWED = os.environ.get("METRICS_ALLOWED", "127.0.0.1,::1")  # addresses/networks that may read /metrics
+
     def __init__(self) -> None:
         self.SECRET_KEY = self._secret_key()
         thresholds = {}

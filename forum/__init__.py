@@ -87,6 +87,12 @@ def _register_blueprints(app: Flask) -> None:
     from forum.privacy.routes import bp as privacy_bp; app.register_blueprint(privacy_bp)  # noqa: E702
     from forum.admin.category_routes import bp as categories_bp; app.register_blueprint(categories_bp)  # noqa: E702
     from moderation.thread_tools_routes import bp as thread_tools_bp; app.register_blueprint(thread_tools_bp)  # noqa: E702
+    from forum import metrics
+    from forum.ops_routes import bp as ops_bp
+
+    metrics.init_app(app)
+    app.register_blueprint(ops_bp)
+    from moderation.metrics import register as moderation_metrics; moderation_metrics(app)  # noqa: E702
 
 
 def _register_cli(app: Flask) -> None:

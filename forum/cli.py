@@ -87,3 +87,51 @@ def purge() -> None:
     for line in report.lines():
         click.echo(line)
     click.echo(f"Retention purge done: {report.total} removed in all.")
+
+
+@forum_cli.command("backup")
+@click.option("--to", "dest", type=click.Path(file_okay=False, writable=True), default=None,
+              help="Folder for the archive (default BACKUP_DIR, else instance/backups).")
+def backup_command(dest: str | None) -> None:
+    """Write one archive of the database, the models and the non-secret settings (safe while serving)."""
+    from pathlib import Path
+
+    from forum import backup
+
+    with click.progressbar(length=100, label="Copying the database", file=sys.stderr) as bar:
+        state = {"shown": 0}
+
+        def progress(done: int, total: int) -> None:
+            step = int(100 * done / total) if total else 100
+            bar.update(step - state["shown"])
+            state["shown"] = step
+        try:
+            path, manifest = backup.create_backup(Path(dest) if dest else None, progress=progress)
+        except (backup.BackupError, OSError) as exc:
+            raise click.ClickException(f"No backup was written: {exc}") from exc
+        progress(1, 1)
+    counts = ", ".join(f"{manifest.counts[k]:,} {k}" for k in backup.COUNTED)
+    click.echo(f"Backup written: {path} ({path.stat().st_size / 1e6:,.1f} MB; {manifest.database}, {counts}).")
+
+
+@forum_cli.command("restore")
+@click.argument("archive", metavar="FILE", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--dry-run", is_flag=True, help="Check the archive and say what would be restored; change nothing.")
+def restore_command(archive: str, dry_run: bool) -> None:
+    """Restore a backup archive into this forum's EMPTY database (stop the web server and worker first)."""
+    from forum import backup
+
+    try:
+        plan = backup.plan(archive)   # every check first: a refusal changes nothing and shows no progress
+        if not dry_run:
+            with click.progressbar(length=3, label="Restoring", file=sys.stderr) as bar:
+                plan = backup.restore(archive, progress=lambda done, _total: bar.update(done - bar.pos))
+    except (backup.BackupError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in plan.lines(done=not dry_run):
+        click.echo(line)
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+    else:
+        click.echo("Restored. Run `flask --app wsgi db upgrade` if this code is newer than the archive, then "
+                   "start the worker: it rebuilds the search index (or run `flask --app wsgi search reindex`).")

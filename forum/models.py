@@ -237,3 +237,14 @@ class Notification(db.Model):
 def _keep_skeleton(_mapper, _connection, user: User) -> None:
     """Every way a name is written (registration, rename, deletion placeholder, demo) keeps its skeleton."""
     user.username_skeleton = skeleton(user.username)
+
+
+class WorkerHeartbeat(db.Model):
+    """One row per running worker process ("host:pid"): the last time its loop came round (forum/heartbeat.py)."""
+
+    __tablename__ = "worker_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    last_seen: Mapped[datetime] = mapped_column(DateTime, index=True)

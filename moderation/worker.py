@@ -61,7 +61,21 @@ def run_once(state: WorkerState) -> int:
     from forum.privacy import exports, retention  # members' data exports; the daily retention purge
 
     done += exports.process_pending_exports() + retention.run_daily_if_due()
+    from forum import backup  # the scheduled backup (off unless BACKUP_EVERY_HOURS is set)
+
+    done += backup.run_scheduled_if_due()
     return done
+
+
+def record_heartbeat() -> None:
+    """Tell /healthz and /metrics this worker is alive; a database hiccup is logged, never fatal."""
+    from forum import heartbeat
+
+    try:
+        heartbeat.beat()
+    except Exception:  # noqa: BLE001 - the worker keeps working; health will show the stale beat
+        db.session.rollback()
+        log.exception("Could not record the worker heartbeat; will retry")
 
 
 def refresh_known_lists(state: WorkerState, embed: Callable | None = None) -> None:
@@ -120,6 +134,7 @@ def run(once: bool = False, echo: Callable[[str], None] = print) -> WorkerState:
         if state.classifier is None and time.monotonic() - state.model_checked_at > MODEL_RETRY_SECONDS:
             load_model(state, echo)
         try:
+            record_heartbeat()
             done = run_once(state)
         finally:
             db.session.remove()
